@@ -1,0 +1,105 @@
+"""build_application: the one place that wires settings, database, handlers and jobs together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, BaseUpdateProcessor
+
+from bot.config import Settings
+from bot.handlers import build_handlers
+from bot.handlers.misc import on_error
+from bot.services.clock import Clock, system_clock
+from bot.services.deps import Deps
+from bot.texts import t
+from db.engine import create_engine, create_sessionmaker
+
+logger = logging.getLogger(__name__)
+COMMANDS = ("start", "practice", "settings", "help")
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Up to ``max_concurrent_updates`` updates at once, but each user's in arrival order.
+
+    PTB's default runs one update at a time, so one slow student (a model call) would stall
+    everyone; plain ``concurrent_updates`` would let one student's answer overtake their own
+    earlier tap.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: defaultdict[int, int] = defaultdict(int)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(user.id, asyncio.Lock())
+        self._users[user.id] += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[user.id] -= 1
+            if not self._users[user.id]:
+                del self._users[user.id], self._locks[user.id]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+async def _set_commands(app: Application) -> None:
+    for lang, code in (("en", None), ("bn", "bn")):
+        commands = [BotCommand(name, t(lang, f"cmd_{name}")) for name in COMMANDS]
+        await app.bot.set_my_commands(commands, language_code=code)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    deps: Deps | None = None,
+) -> Application:
+    """Build the bot: engine and services in ``post_init``, closed again in ``post_shutdown``."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+
+    async def post_init(app: Application) -> None:
+        if "deps" not in app.bot_data:
+            engine = create_engine(settings.database_url)
+            app.bot_data["engine"] = engine
+            app.bot_data["deps"] = Deps(
+                db=create_sessionmaker(engine), settings=settings, clock=clock
+            )
+        await _set_commands(app)
+
+    async def post_shutdown(app: Application) -> None:
+        engine = app.bot_data.pop("engine", None)
+        if engine is not None:
+            await engine.dispose()
+
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .concurrent_updates(PerUserUpdateProcessor(settings.concurrent_updates))
+        .connection_pool_size(max(8, settings.concurrent_updates // 2))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    app = builder.build()
+    if deps is not None:
+        app.bot_data["deps"] = deps
+    app.add_handlers(build_handlers())
+    app.add_error_handler(on_error)
+    return app

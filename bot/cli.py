@@ -1,0 +1,175 @@
+"""The `dars` command: database, problem banks, running the bot, and the local console."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+from bot.config import Settings, configure_logging
+
+if TYPE_CHECKING:
+    from bot.services.banks import LoadSummary
+    from problems.bank import ParsedBanks
+
+
+def _version() -> str:
+    try:
+        return version("dars")
+    except PackageNotFoundError:  # running from a checkout without installing
+        return "0+unknown"
+
+
+def cmd_version(_args: argparse.Namespace, _settings: Settings) -> int:
+    print(f"dars {_version()}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from db import migrate
+
+    migrate.upgrade(settings.database_url, args.revision)
+    print(f"database is at {args.revision}")
+    return 0
+
+
+def cmd_db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from db import migrate
+
+    migrate.downgrade(settings.database_url, args.revision)
+    print(f"database is at {args.revision}")
+    return 0
+
+
+def _print_errors(errors: Sequence[object]) -> None:
+    for error in errors:
+        print(error, file=sys.stderr)
+    print(f"{len(errors)} error(s); nothing was written", file=sys.stderr)
+
+
+def cmd_problems_validate(args: argparse.Namespace, _settings: Settings) -> int:
+    from problems.bank import parse_banks
+
+    parsed = parse_banks(args.paths)
+    if parsed.errors:
+        _print_errors(parsed.errors)
+        return 1
+    print(f"{len(parsed.problems)} problems in {len(parsed.files)} file(s) are valid")
+    return 0
+
+
+def cmd_problems_load(args: argparse.Namespace, settings: Settings) -> int:
+    from problems.bank import parse_banks
+
+    parsed = parse_banks(args.paths)
+    if parsed.errors:
+        _print_errors(parsed.errors)
+        return 1
+    summary = asyncio.run(_load(settings, parsed, dry_run=args.dry_run))
+    rows = [
+        ("created", summary.created),
+        ("updated", summary.updated),
+        ("unchanged", summary.unchanged),
+        ("retired", summary.retired),
+    ]
+    title = "dry run: nothing written" if args.dry_run else "loaded"
+    print(f"{title} ({len(parsed.problems)} problems, {len(parsed.files)} file(s))")
+    for name, count in rows:
+        print(f"  {name:<10} {count:>7}")
+    return 0
+
+
+async def _load(settings: Settings, parsed: ParsedBanks, *, dry_run: bool) -> LoadSummary:
+    from bot.services.banks import load_banks
+    from db.engine import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    show = sys.stderr.isatty() and len(parsed.problems) >= 500
+
+    def progress(done: int, total: int) -> None:
+        if show and total:
+            width = 30
+            filled = width * done // total
+            print(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+                end="",
+                file=sys.stderr,
+            )
+            if done == total:
+                print(file=sys.stderr)
+
+    try:
+        return await load_banks(
+            create_sessionmaker(engine),
+            parsed.problems,
+            parsed.files,
+            dry_run=dry_run,
+            progress=progress,
+        )
+    finally:
+        await engine.dispose()
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runner import run_polling
+
+    return run_polling(settings)
+
+
+def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import run_console
+
+    return run_console(settings, script=args.script)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dars", description="Dars, a Telegram maths tutor")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("version", help="print the version").set_defaults(func=cmd_version)
+
+    db = sub.add_parser("db", help="database migrations").add_subparsers(
+        dest="db_command", required=True
+    )
+    up = db.add_parser("upgrade", help="apply migrations (default: to head)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db_upgrade)
+    down = db.add_parser("downgrade", help="revert migrations to REVISION (e.g. -1, base)")
+    down.add_argument("revision")
+    down.set_defaults(func=cmd_db_downgrade)
+
+    problems = sub.add_parser("problems", help="problem banks").add_subparsers(
+        dest="problems_command", required=True
+    )
+    validate = problems.add_parser("validate", help="check bank files without touching the DB")
+    validate.add_argument("paths", nargs="+")
+    validate.set_defaults(func=cmd_problems_validate)
+    load = problems.add_parser("load", help="load bank files into the database")
+    load.add_argument("paths", nargs="+")
+    load.add_argument("--dry-run", action="store_true", help="report what would change")
+    load.set_defaults(func=cmd_problems_load)
+
+    run = sub.add_parser("run", help="run the bot (long polling)")
+    run.set_defaults(func=cmd_run)
+
+    console = sub.add_parser("console", help="chat with the tutor in this terminal")
+    console.add_argument(
+        "--script", help="read the chat from this file (one message per line) instead of stdin"
+    )
+    console.set_defaults(func=cmd_console)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `dars` console script."""
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings)
+    return int(args.func(args, settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Small helpers shared by the handlers: the use-case dependencies and replying in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.services.deps import Deps
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def deps_of(context: Context) -> Deps:
+    deps: Deps = context.application.bot_data["deps"]
+    return deps
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send a new message to the chat the update came from."""
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(text, reply_markup=markup)
+
+
+async def edit_or_reply(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit the message a button belongs to; fall back to a new message if it cannot be edited."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+            return
+        except BadRequest as exc:
+            # Telegram refuses an edit to identical content; the student already sees it.
+            if "not modified" in str(exc).lower():
+                return
+            if "can't be edited" not in str(exc) and "not found" not in str(exc):
+                raise
+    await reply(update, text, markup)
+
+
+def user_language(update: Update) -> str:
+    """A guess from the Telegram client, for the rare replies sent before we know the student."""
+    code = (update.effective_user.language_code if update.effective_user else None) or ""
+    return "bn" if code.startswith("bn") else "en"
+
+
+def user_id(update: Update) -> int:
+    user = update.effective_user
+    assert user is not None
+    return user.id
+
+
+def payload(context: Context) -> Any:
+    return context.args[0] if context.args else None

@@ -1,0 +1,56 @@
+"""Everything else a child might send: unknown commands, stickers, photos, old buttons; errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import keyboards
+from bot.handlers.common import Context, deps_of, reply, user_language
+from bot.services import students
+from bot.texts import t
+
+logger = logging.getLogger(__name__)
+
+
+async def _language(update: Update, context: Context) -> str:
+    user = update.effective_user
+    if user is None:
+        return "en"
+    profile = await students.get_profile(deps_of(context), telegram_id=user.id)
+    return profile.language if profile else user_language(update)
+
+
+async def on_unknown_command(update: Update, context: Context) -> None:
+    """A command Dars does not have."""
+    await reply(update, t(await _language(update, context), "unknown_command"))
+
+
+async def on_not_text(update: Update, context: Context) -> None:
+    """Stickers, photos, voice notes and the like: ask for a typed answer."""
+    await reply(update, t(await _language(update, context), "not_text"))
+
+
+async def on_unknown_button(update: Update, context: Context) -> None:
+    """A button whose data we do not recognise (an old message, or forged data)."""
+    query = update.callback_query
+    assert query is not None
+    lang = await _language(update, context)
+    await query.answer(t(lang, "stale_button"))
+    await reply(update, t(lang, "no_session"), keyboards.practice_keyboard(lang))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure and tell the student, in their language, that nothing was lost."""
+    logger.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    lang = user_language(update)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await update.effective_chat.send_message(t(lang, "error"))
+    except Exception:  # the network may be the very thing that failed
+        logger.warning("could not tell the user about the error", exc_info=True)

@@ -1,0 +1,190 @@
+"""Start, help and settings: who the student is and how they want to learn."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import keyboards
+from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id, user_language
+from bot.services import students
+from bot.services.students import Profile
+from bot.texts import bn_digits, grade_name, t
+
+
+async def prompt_next_step(update: Update, profile: Profile) -> None:
+    """Ask for whatever onboarding still needs (language, then class)."""
+    lang = profile.language
+    if profile.awaiting == "language":
+        await reply(update, t(lang, "choose_language"), keyboards.language_keyboard())
+    else:
+        await reply(update, t(lang, "choose_grade"), keyboards.grade_keyboard(lang))
+
+
+async def on_start(update: Update, context: Context) -> None:
+    """/start: greet a returning student, or begin onboarding a new one."""
+    user = update.effective_user
+    assert user is not None
+    profile, _created = await students.start(
+        deps_of(context),
+        telegram_id=user.id,
+        first_name=user.first_name,
+        language_code=user.language_code,
+    )
+    if not profile.onboarded:
+        await prompt_next_step(update, profile)
+        return
+    lang = profile.language
+    await reply(
+        update,
+        t(lang, "welcome_back", name=profile.name, current=profile.streak_current),
+        keyboards.practice_keyboard(lang),
+    )
+
+
+async def on_help(update: Update, context: Context) -> None:
+    """/help: what Dars does and every command, in the student's language."""
+    profile = await students.get_profile(deps_of(context), telegram_id=user_id(update))
+    lang = profile.language if profile else user_language(update)
+    await reply(update, t(lang, "help"))
+
+
+async def on_settings(update: Update, context: Context) -> None:
+    """/settings: show the student's settings with buttons to change them."""
+    profile = await students.get_profile(deps_of(context), telegram_id=user_id(update))
+    if profile is None or not profile.onboarded:
+        await on_start(update, context)
+        return
+    await reply(update, settings_text(profile), keyboards.settings_keyboard(profile.language))
+
+
+def settings_text(profile: Profile) -> str:
+    lang = profile.language
+    reminder = (
+        profile.reminder_time.strftime("%H:%M")
+        if profile.reminder_time
+        else t(lang, "reminder_off")
+    )
+    return t(
+        lang,
+        "settings",
+        name=profile.name,
+        grade=grade_name(lang, profile.grade),
+        reminder=bn_digits(reminder) if lang == "bn" else reminder,
+    )
+
+
+async def on_language_button(update: Update, context: Context) -> None:
+    """A language button: switch language, then go on with onboarding if needed."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    callback = keyboards.parse_callback(query.data)
+    language = callback.arg if callback else None
+    profile = await students.set_language(
+        deps_of(context), telegram_id=user_id(update), language=language or ""
+    )
+    if profile is None:
+        await on_start(update, context)
+        return
+    lang = profile.language
+    if not profile.onboarded:
+        await edit_or_reply(update, t(lang, "choose_grade"), keyboards.grade_keyboard(lang))
+    else:
+        await edit_or_reply(update, t(lang, "saved"))
+
+
+async def on_grade_button(update: Update, context: Context) -> None:
+    """A class button: save the class; a new student then confirms their name."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    callback = keyboards.parse_callback(query.data)
+    grade = int(callback.arg) if callback and callback.arg and callback.arg.isdigit() else 0
+    result = await students.set_grade(deps_of(context), telegram_id=user_id(update), grade=grade)
+    if result is None:
+        await on_start(update, context)
+        return
+    profile, first_time = result
+    lang = profile.language
+    if first_time:
+        await edit_or_reply(
+            update,
+            t(lang, "confirm_name", name=profile.name),
+            keyboards.name_keyboard(lang, profile.name),
+        )
+    else:
+        await edit_or_reply(update, t(lang, "saved"))
+
+
+async def on_name_button(update: Update, context: Context) -> None:
+    """Keep the Telegram name, or ask for another one."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    callback = keyboards.parse_callback(query.data)
+    deps = deps_of(context)
+    if callback is not None and callback.arg == "change":
+        profile = await students.await_input(deps, telegram_id=user_id(update), what="name")
+        if profile is not None:
+            await edit_or_reply(update, t(profile.language, "ask_name"))
+        return
+    profile = await students.get_profile(deps, telegram_id=user_id(update))
+    if profile is None or not profile.onboarded:
+        await on_start(update, context)
+        return
+    lang = profile.language
+    await edit_or_reply(
+        update,
+        t(lang, "onboarded", name=profile.name, count=deps.settings.problems_per_session),
+        keyboards.practice_keyboard(lang),
+    )
+
+
+async def on_settings_button(update: Update, context: Context) -> None:
+    """A settings button: offer the choices for language or class, or ask for a name or time."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    callback = keyboards.parse_callback(query.data)
+    deps = deps_of(context)
+    profile = await students.get_profile(deps, telegram_id=user_id(update))
+    if profile is None or callback is None:
+        await on_start(update, context)
+        return
+    lang = profile.language
+    if callback.arg == "lang":
+        await edit_or_reply(update, t(lang, "choose_language"), keyboards.language_keyboard())
+    elif callback.arg == "grade":
+        await edit_or_reply(update, t(lang, "choose_grade"), keyboards.grade_keyboard(lang))
+    elif callback.arg in ("name", "rem"):
+        what = "name" if callback.arg == "name" else "reminder"
+        await students.await_input(deps, telegram_id=user_id(update), what=what)
+        await edit_or_reply(update, t(lang, "ask_name" if what == "name" else "ask_reminder"))
+
+
+async def on_requested_input(update: Update, context: Context, text: str) -> None:
+    """Text the student typed after we asked for their name or a reminder time."""
+    deps = deps_of(context)
+    outcome = await students.receive_input(deps, telegram_id=user_id(update), text=text)
+    profile = outcome.profile
+    if profile is None:
+        return
+    lang = profile.language
+    if outcome.kind == "bad_name":
+        await reply(update, t(lang, "bad_name"))
+    elif outcome.kind == "bad_reminder":
+        await reply(update, t(lang, "bad_reminder"))
+    elif outcome.kind == "reminder_saved":
+        if profile.reminder_time is None:
+            await reply(update, t(lang, "reminder_disabled"))
+        else:
+            time = profile.reminder_time.strftime("%H:%M")
+            await reply(
+                update, t(lang, "reminder_set", time=bn_digits(time) if lang == "bn" else time)
+            )
+    elif outcome.kind == "name_saved":
+        await reply(
+            update,
+            t(lang, "onboarded", name=profile.name, count=deps.settings.problems_per_session),
+            keyboards.practice_keyboard(lang),
+        )

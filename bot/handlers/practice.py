@@ -1,0 +1,176 @@
+"""Practice in chat: start the day's session, answer by typing or tapping, hints and skips."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import keyboards, views
+from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id
+from bot.handlers.onboarding import on_requested_input, on_start
+from bot.services import practice, students
+from bot.services.practice import AnswerOutcome, PracticeOutcome
+from bot.texts import grade_name, t
+
+MAX_ANSWER_LENGTH = 300
+
+
+async def on_practice(update: Update, context: Context) -> None:
+    """/practice or the Practice button: show today's current problem."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    outcome = await practice.start_practice(deps_of(context), telegram_id=user_id(update))
+    await show_practice(update, context, outcome)
+
+
+async def show_practice(update: Update, context: Context, outcome: PracticeOutcome) -> None:
+    lang = outcome.lang
+    if outcome.kind == "not_onboarded":
+        await reply(update, t(lang, "finish_onboarding"))
+        await on_start(update, context)
+    elif outcome.kind == "no_problems":
+        await reply(update, t(lang, "no_problems", grade=grade_name(lang, outcome.grade)))
+    elif outcome.kind == "done":
+        assert outcome.summary is not None
+        lines = [t(lang, "already_done")]
+        lines.append(
+            t(
+                lang,
+                "streak",
+                current=outcome.summary.streak_current,
+                longest=outcome.summary.streak_longest,
+            )
+        )
+        await reply(update, "\n".join(lines))
+    else:
+        assert outcome.problem is not None
+        text, markup = views.problem_message(outcome.problem, lang)
+        notes = []
+        if outcome.resumed:
+            notes.append(t(lang, "resuming"))
+        if outcome.short_of is not None:
+            notes.append(t(lang, "short_session", count=outcome.short_of))
+        if notes:
+            text = "\n".join(notes) + "\n\n" + text
+        await reply(update, text, markup)
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """A typed message: usually an answer to the current problem."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text
+    deps = deps_of(context)
+    if len(text) > MAX_ANSWER_LENGTH:
+        await reply(update, t(await _language(update, context), "too_long"))
+        return
+    outcome = await practice.submit_answer(
+        deps, telegram_id=user_id(update), answer=text, update_id=update.update_id
+    )
+    if outcome.kind == "awaiting_input":
+        await on_requested_input(update, context, text)
+        return
+    await show_answer(update, context, outcome)
+
+
+async def _language(update: Update, context: Context) -> str:
+    profile = await students.get_profile(deps_of(context), telegram_id=user_id(update))
+    return profile.language if profile else "en"
+
+
+async def show_answer(update: Update, context: Context, outcome: AnswerOutcome) -> None:
+    """Tell the student how their answer went, together with the next problem."""
+    lang = outcome.lang
+    kind = outcome.kind
+    if kind == "duplicate":
+        return  # the first copy of this update already answered
+    if kind == "not_onboarded":
+        await reply(update, t(lang, "finish_onboarding"))
+        await on_start(update, context)
+    elif kind == "no_session":
+        await reply(update, t(lang, "no_session"), keyboards.practice_keyboard(lang))
+    elif kind == "unreadable":
+        expect = views.expect_text(outcome.answer_type, lang)
+        await reply(update, t(lang, "unreadable", expect=expect))
+    elif kind == "stale":
+        await reply(update, t(lang, "stale_button"))
+        if outcome.current is not None:
+            await reply(update, *views.problem_message(outcome.current, lang))
+    else:
+        text = views.verdict_message(outcome)
+        markup = None
+        if outcome.next_problem is not None:
+            problem_text, markup = views.problem_message(outcome.next_problem, lang)
+            text = f"{text}\n\n{problem_text}"
+        await reply(update, text, markup)
+
+
+async def on_option_button(update: Update, context: Context) -> None:
+    """A multiple-choice option was tapped."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    callback = keyboards.parse_callback(query.data)
+    if callback is None or callback.session_id is None or callback.extra is None:
+        await _stale(update, context)
+        return
+    outcome = await practice.submit_answer(
+        deps_of(context),
+        telegram_id=user_id(update),
+        answer="ABCD"[callback.extra] if callback.extra < 4 else "?",
+        update_id=update.update_id,
+        session_id=callback.session_id,
+        position=callback.position,
+    )
+    await show_answer(update, context, outcome)
+
+
+async def on_skip_button(update: Update, context: Context) -> None:
+    """Skip: record it, show the answer and the explanation, and move on."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    callback = keyboards.parse_callback(query.data)
+    if callback is None or callback.session_id is None or callback.position is None:
+        await _stale(update, context)
+        return
+    outcome = await practice.skip_problem(
+        deps_of(context),
+        telegram_id=user_id(update),
+        update_id=update.update_id,
+        session_id=callback.session_id,
+        position=callback.position,
+    )
+    await show_answer(update, context, outcome)
+
+
+async def on_hint_button(update: Update, context: Context) -> None:
+    """Hint: reveal the next level inside the problem message."""
+    query = update.callback_query
+    assert query is not None
+    callback = keyboards.parse_callback(query.data)
+    if callback is None or callback.session_id is None or callback.position is None:
+        await query.answer()
+        await _stale(update, context)
+        return
+    outcome = await practice.request_hint(
+        deps_of(context),
+        telegram_id=user_id(update),
+        session_id=callback.session_id,
+        position=callback.position,
+        level=callback.extra or 0,
+    )
+    lang = outcome.lang
+    if outcome.kind == "shown" and outcome.problem is not None:
+        await query.answer()
+        await edit_or_reply(update, *views.problem_message(outcome.problem, lang))
+    elif outcome.kind == "exhausted":
+        await query.answer(t(lang, "no_more_hints"))
+    elif outcome.kind == "stale":
+        await query.answer(t(lang, "stale_button"))
+    else:
+        await query.answer()
+
+
+async def _stale(update: Update, context: Context) -> None:
+    lang = await _language(update, context)
+    await reply(update, t(lang, "stale_button"), keyboards.practice_keyboard(lang))

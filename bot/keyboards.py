@@ -1,0 +1,130 @@
+"""Inline keyboards and the callback data behind them.
+
+Callback data comes from the client and can be forged, so it is parsed strictly here and
+every id in it is checked again against the database by the services.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.services.practice import ProblemView
+from bot.texts import GRADES, OPTION_LETTERS, t
+from problems.types import AnswerType
+
+LANGUAGE = "lang"
+GRADE = "grade"
+NAME = "name"
+SETTINGS = "set"
+PRACTICE = "go"
+ANSWER = "ans"
+HINT = "hint"
+SKIP = "skip"
+
+_CALLBACK = re.compile(r"^([a-z]{2,5})(?::([a-z0-9]{1,8}))?(?::(\d{1,12}):(\d{1,2})(?::(\d))?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    action: str
+    arg: str | None = None
+    session_id: int | None = None
+    position: int | None = None
+    extra: int | None = None
+
+
+def parse_callback(data: str | None) -> Callback | None:
+    """Parse our own callback data; anything else (old or forged) gives None."""
+    match = _CALLBACK.match(data or "")
+    if not match:
+        return None
+    action, arg, sid, pos, extra = match.groups()
+    return Callback(
+        action=action,
+        arg=arg,
+        session_id=int(sid) if sid else None,
+        position=int(pos) if pos else None,
+        extra=int(extra) if extra else None,
+    )
+
+
+def _step(action: str, view: ProblemView, extra: int | None = None) -> str:
+    data = f"{action}:s:{view.session_id}:{view.position}"
+    return data if extra is None else f"{data}:{extra}"
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("English", callback_data=f"{LANGUAGE}:en"),
+                InlineKeyboardButton("বাংলা", callback_data=f"{LANGUAGE}:bn"),
+            ]
+        ]
+    )
+
+
+def grade_keyboard(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(names[lang], callback_data=f"{GRADE}:{grade}")
+                for grade, names in GRADES.items()
+            ]
+        ]
+    )
+
+
+def name_keyboard(lang: str, name: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t(lang, "keep_name", name=name), callback_data=f"{NAME}:keep")],
+            [InlineKeyboardButton(t(lang, "change_name"), callback_data=f"{NAME}:change")],
+        ]
+    )
+
+
+def practice_keyboard(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(lang, "practice_button"), callback_data=PRACTICE)]]
+    )
+
+
+def settings_keyboard(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(lang, "set_language_button"), callback_data="set:lang"),
+                InlineKeyboardButton(t(lang, "set_grade_button"), callback_data="set:grade"),
+            ],
+            [
+                InlineKeyboardButton(t(lang, "set_name_button"), callback_data="set:name"),
+                InlineKeyboardButton(t(lang, "set_reminder_button"), callback_data="set:rem"),
+            ],
+        ]
+    )
+
+
+def problem_keyboard(view: ProblemView, lang: str) -> InlineKeyboardMarkup:
+    """Option buttons (multiple choice), then Hint (while hints remain) and Skip."""
+    rows: list[list[InlineKeyboardButton]] = []
+    card = view.card
+    if card.answer_type is AnswerType.MULTIPLE_CHOICE:
+        letters = OPTION_LETTERS[lang]
+        for index, option in enumerate(card.options[lang]):
+            label = f"{letters[index]}) {option}"
+            rows.append([InlineKeyboardButton(label, callback_data=_step(ANSWER, view, index))])
+    tools = []
+    if view.hints_used < 3:
+        tools.append(
+            InlineKeyboardButton(
+                t(lang, "hint_button", used=view.hints_used),
+                callback_data=_step(HINT, view, view.hints_used + 1),
+            )
+        )
+    tools.append(InlineKeyboardButton(t(lang, "skip_button"), callback_data=_step(SKIP, view)))
+    rows.append(tools)
+    return InlineKeyboardMarkup(rows)

@@ -1,0 +1,145 @@
+"""Load validated problem banks into the database in one transaction (or just report, dry run)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import GeneratedHint, Problem
+from problems.bank import BankProblem
+
+BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSummary:
+    created: int
+    updated: int
+    unchanged: int
+    retired: int
+
+
+class DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def _row(item: BankProblem, now: dt.datetime) -> dict[str, Any]:
+    spec = item.spec
+    return {
+        "key": spec.id,
+        "grade": spec.grade,
+        "topic": spec.topic,
+        "difficulty": spec.difficulty,
+        "question_en": spec.question.en,
+        "question_bn": spec.question.bn,
+        "answer": spec.answer,
+        "answer_type": spec.answer_type.value,
+        "options_en": list(spec.options.en) if spec.options else None,
+        "options_bn": list(spec.options.bn) if spec.options else None,
+        "tolerance": spec.tolerance,
+        "accept": list(spec.accept),
+        "hints_en": list(spec.hints.en) if spec.hints and spec.hints.en else None,
+        "hints_bn": list(spec.hints.bn) if spec.hints and spec.hints.bn else None,
+        "explanation_en": spec.explanation.en if spec.explanation else None,
+        "explanation_bn": spec.explanation.bn if spec.explanation else None,
+        "source_file": item.path,
+        "content_hash": spec.content_hash(),
+        "active": True,
+        "updated_at": now,
+    }
+
+
+async def sync_problems(
+    session: AsyncSession,
+    problems: Sequence[BankProblem],
+    files: Sequence[str],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoadSummary:
+    """Create new problems, update changed ones (by content hash), retire vanished ones."""
+    now = dt.datetime.now(dt.UTC)
+    existing = {
+        key: (pid, content_hash, active, source)
+        for key, pid, content_hash, active, source in await session.execute(
+            select(
+                Problem.key, Problem.id, Problem.content_hash, Problem.active, Problem.source_file
+            )
+        )
+    }
+    to_create: list[dict[str, Any]] = []
+    to_update: list[dict[str, Any]] = []
+    unchanged = 0
+    for item in problems:
+        row = _row(item, now)
+        known = existing.get(item.spec.id)
+        if known is None:
+            to_create.append(row | {"created_at": now})
+        elif known[1] != row["content_hash"] or not known[2] or known[3] != item.path:
+            to_update.append(row | {"id": known[0]})
+        else:
+            unchanged += 1
+    loaded_keys = {item.spec.id for item in problems}
+    file_set = set(files)
+    retire_ids = [
+        pid
+        for key, (pid, _hash, active, source) in existing.items()
+        if active and source in file_set and key not in loaded_keys
+    ]
+
+    done, total = 0, len(to_create) + len(to_update) + len(retire_ids)
+    for start in range(0, len(to_create), BATCH):
+        chunk = to_create[start : start + BATCH]
+        await session.execute(insert(Problem), chunk)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    changed_content = [r["id"] for r in to_update if existing[r["key"]][1] != r["content_hash"]]
+    for start in range(0, len(to_update), BATCH):
+        chunk = to_update[start : start + BATCH]
+        await session.execute(update(Problem), chunk)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    if changed_content:
+        # Generated hints were written for the old question; let them be made again.
+        await session.execute(
+            delete(GeneratedHint).where(GeneratedHint.problem_id.in_(changed_content))
+        )
+    for start in range(0, len(retire_ids), BATCH):
+        ids = retire_ids[start : start + BATCH]
+        await session.execute(
+            update(Problem).where(Problem.id.in_(ids)).values(active=False, updated_at=now)
+        )
+        done += len(ids)
+        if progress:
+            progress(done, total)
+    return LoadSummary(
+        created=len(to_create),
+        updated=len(to_update),
+        unchanged=unchanged,
+        retired=len(retire_ids),
+    )
+
+
+async def load_banks(
+    db: async_sessionmaker[AsyncSession],
+    problems: Sequence[BankProblem],
+    files: Sequence[str],
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> LoadSummary:
+    """Apply a parsed bank in one transaction; a dry run reports the same and rolls back."""
+    try:
+        async with db.begin() as session:
+            summary = await sync_problems(session, problems, files, progress=progress)
+            if dry_run:
+                raise DryRun
+    except DryRun:
+        pass
+    return summary

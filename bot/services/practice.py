@@ -1,0 +1,437 @@
+"""The daily session: start or resume it, grade answers, give hints, skip, finish with a streak.
+
+Every function owns its transaction and returns a small frozen outcome for the handler to
+render. Idempotency: a Response is unique per Telegram update id, and every change to a
+session is a compare-and-set on its current step, so redelivered updates and double taps
+change nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.clock import local_date
+from bot.services.deps import Deps, ProblemCard
+from bot.services.selection import Candidate, choose_problems
+from bot.services.streaks import StreakState, StreakStep, record_practice_day
+from db import queries
+from db.models import PracticeSession, Streak, Student
+from problems.checking import Verdict, check_answer
+from problems.types import AnswerType
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemView:
+    """What the student sees of the current problem."""
+
+    session_id: int
+    position: int
+    total: int
+    card: ProblemCard
+    hints_used: int
+    hints_shown: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    correct: int
+    total: int
+    hints: int
+    streak_current: int
+    streak_longest: int
+    new_milestones: tuple[int, ...] = ()
+    used_freeze: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeOutcome:
+    kind: Literal["problem", "done", "no_problems", "not_onboarded"]
+    lang: str
+    problem: ProblemView | None = None
+    resumed: bool = False
+    short_of: int | None = None
+    summary: SessionSummary | None = None
+    grade: int | None = None
+
+
+AnswerKind = Literal[
+    "correct",
+    "retry",
+    "revealed",
+    "skipped",
+    "unreadable",
+    "duplicate",
+    "stale",
+    "no_session",
+    "not_onboarded",
+    "awaiting_input",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerOutcome:
+    kind: AnswerKind
+    lang: str
+    answer_type: AnswerType | None = None
+    card: ProblemCard | None = None
+    next_problem: ProblemView | None = None
+    summary: SessionSummary | None = None
+    current: ProblemView | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HintOutcome:
+    kind: Literal["shown", "duplicate", "stale", "no_session", "exhausted"]
+    lang: str
+    problem: ProblemView | None = None
+    text: str | None = None
+
+
+class _LostRace(Exception):
+    """Another copy of the same update changed the session first; roll back ours."""
+
+
+async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
+    """Today's session: resume the unfinished one, say so if done, or choose new problems."""
+    now = deps.clock()
+    async with deps.db.begin() as s:
+        student, open_session = await queries.get_student_and_open_session(
+            s, telegram_id=telegram_id
+        )
+        if student is None or student.grade is None:
+            return PracticeOutcome(
+                kind="not_onboarded", lang=student.language if student else "en"
+            )
+        lang = student.language
+        today = local_date(now, student.timezone)
+        if open_session is not None:
+            if open_session.local_date != today:
+                # Yesterday's unfinished session carries over to today, if today has none.
+                existing = await queries.get_session_for_day(
+                    s, student_id=student.id, local_date=today
+                )
+                if existing is None:
+                    open_session.local_date = today
+            view = await _view(deps, s, open_session, lang)
+            return PracticeOutcome(kind="problem", lang=lang, problem=view, resumed=True)
+        todays = await queries.get_session_for_day(s, student_id=student.id, local_date=today)
+        if todays is not None:
+            return PracticeOutcome(
+                kind="done",
+                lang=lang,
+                summary=await _summary(s, todays, student.id, today),
+            )
+        candidates = [
+            Candidate(pid, topic, difficulty)
+            for pid, topic, difficulty in await queries.active_problem_summaries(
+                s, grade=student.grade
+            )
+        ]
+        if not candidates:
+            return PracticeOutcome(kind="no_problems", lang=lang, grade=student.grade)
+        history = await queries.student_history(s, student_id=student.id)
+        wanted = deps.settings.problems_per_session
+        ids = choose_problems(candidates, history, wanted, seed=f"{student.id}:{today}")
+        created = await queries.create_session_once(
+            s, student_id=student.id, local_date=today, problem_ids=ids
+        )
+        view = await _view(deps, s, created, lang)
+        resumed = created.position > 0
+        short = len(ids) if len(ids) < wanted else None
+        return PracticeOutcome(
+            kind="problem", lang=lang, problem=view, resumed=resumed, short_of=short
+        )
+
+
+async def submit_answer(
+    deps: Deps,
+    *,
+    telegram_id: int,
+    answer: str,
+    update_id: int,
+    session_id: int | None = None,
+    position: int | None = None,
+) -> AnswerOutcome:
+    """Grade a typed answer (or a tapped option) for the current problem and move on."""
+    try:
+        return await _submit(deps, telegram_id, answer, update_id, session_id, position)
+    except _LostRace:
+        return AnswerOutcome(kind="duplicate", lang="en")
+
+
+async def _submit(
+    deps: Deps,
+    telegram_id: int,
+    answer: str,
+    update_id: int,
+    session_id: int | None,
+    position: int | None,
+) -> AnswerOutcome:
+    async with deps.db.begin() as s:
+        student, practice = await queries.get_student_and_open_session(s, telegram_id=telegram_id)
+        if student is None or student.grade is None:
+            return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
+        lang = student.language
+        if student.awaiting in ("name", "reminder"):
+            return AnswerOutcome(kind="awaiting_input", lang=lang)
+        if practice is None:
+            return AnswerOutcome(kind="no_session", lang=lang)
+        if session_id is not None and (session_id, position) != (practice.id, practice.position):
+            return AnswerOutcome(
+                kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
+            )
+        card = await deps.problems.get(s, practice.problem_ids[practice.position])
+        result = check_answer(card.answer_key, answer)
+        if result.verdict is Verdict.UNREADABLE:
+            return AnswerOutcome(
+                kind="unreadable", lang=lang, answer_type=card.answer_type, card=card
+            )
+        return await _record(
+            deps,
+            s,
+            student=student,
+            practice=practice,
+            card=card,
+            update_id=update_id,
+            student_answer=answer[:500],
+            is_correct=result.verdict is Verdict.CORRECT,
+            grader="rule",
+            confidence=1.0,
+        )
+
+
+async def skip_problem(
+    deps: Deps, *, telegram_id: int, update_id: int, session_id: int, position: int
+) -> AnswerOutcome:
+    """Give up on the current problem: record the skip, show the answer, go on."""
+    try:
+        return await _skip(deps, telegram_id, update_id, session_id, position)
+    except _LostRace:
+        return AnswerOutcome(kind="duplicate", lang="en")
+
+
+async def _skip(
+    deps: Deps, telegram_id: int, update_id: int, session_id: int, position: int
+) -> AnswerOutcome:
+    async with deps.db.begin() as s:
+        student, practice = await queries.get_student_and_open_session(s, telegram_id=telegram_id)
+        if student is None or student.grade is None:
+            return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
+        lang = student.language
+        if practice is None:
+            return AnswerOutcome(kind="no_session", lang=lang)
+        if (session_id, position) != (practice.id, practice.position):
+            return AnswerOutcome(
+                kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
+            )
+        card = await deps.problems.get(s, practice.problem_ids[practice.position])
+        return await _record(
+            deps,
+            s,
+            student=student,
+            practice=practice,
+            card=card,
+            update_id=update_id,
+            student_answer=None,
+            is_correct=False,
+            grader="skip",
+            confidence=None,
+        )
+
+
+async def _record(
+    deps: Deps,
+    s: AsyncSession,
+    *,
+    student: Student,
+    practice: PracticeSession,
+    card: ProblemCard,
+    update_id: int,
+    student_answer: str | None,
+    is_correct: bool,
+    grader: str,
+    confidence: float | None,
+) -> AnswerOutcome:
+    lang = student.language
+    inserted = await queries.insert_response_once(
+        s,
+        session_id=practice.id,
+        student_id=student.id,
+        problem_id=card.id,
+        student_answer=student_answer,
+        is_correct=is_correct,
+        confidence_score=confidence,
+        hints_used=practice.hints_on_current,
+        grader=grader,
+        idempotency_key=update_id,
+    )
+    if inserted is None:
+        return AnswerOutcome(kind="duplicate", lang=lang)
+
+    finished_problem = (
+        is_correct
+        or grader == "skip"
+        or practice.wrong_on_current + 1 >= deps.settings.attempts_per_problem
+    )
+    total = len(practice.problem_ids)
+    if finished_problem:
+        next_position = practice.position + 1
+        completed = next_position >= total
+        values: dict[str, object] = {
+            "position": min(next_position, total - 1) if completed else next_position,
+            "wrong_on_current": 0,
+            "hints_on_current": 0,
+            "correct_count": practice.correct_count + int(is_correct),
+            "hints_total": practice.hints_total + practice.hints_on_current,
+        }
+        if completed:
+            values |= {"status": "completed", "completed_at": deps.clock()}
+    else:
+        completed = False
+        values = {"wrong_on_current": practice.wrong_on_current + 1}
+    moved = await queries.update_session_if_unchanged(
+        s,
+        session_id=practice.id,
+        position=practice.position,
+        wrong_on_current=practice.wrong_on_current,
+        hints_on_current=practice.hints_on_current,
+        values=values,
+    )
+    if not moved:
+        # A concurrent copy of this tap/answer won the race: undo our Response.
+        raise _LostRace
+
+    if not finished_problem:
+        return AnswerOutcome(kind="retry", lang=lang, answer_type=card.answer_type, card=card)
+    kind: AnswerKind = "correct" if is_correct else "skipped" if grader == "skip" else "revealed"
+    if completed:
+        step = await _advance_streak(deps, s, student)
+        summary = SessionSummary(
+            correct=int(values["correct_count"]),  # type: ignore[call-overload]
+            total=total,
+            hints=int(values["hints_total"]),  # type: ignore[call-overload]
+            streak_current=step.state.current,
+            streak_longest=step.state.longest,
+            new_milestones=step.new_milestones,
+            used_freeze=step.used_freeze,
+        )
+        return AnswerOutcome(kind=kind, lang=lang, card=card, summary=summary)
+    next_card = await deps.problems.get(s, practice.problem_ids[next_position])
+    next_view = ProblemView(
+        session_id=practice.id,
+        position=next_position,
+        total=total,
+        card=next_card,
+        hints_used=0,
+    )
+    return AnswerOutcome(kind=kind, lang=lang, card=card, next_problem=next_view)
+
+
+async def _advance_streak(deps: Deps, s: AsyncSession, student: Student) -> StreakStep:
+    today = local_date(deps.clock(), student.timezone)
+    row = await queries.get_streak_for_update(s, student_id=student.id)
+    if row is None:
+        row = Streak(
+            student_id=student.id,
+            current=0,
+            longest=0,
+            milestones_achieved=[],
+            freezes_available=0,
+        )
+        s.add(row)
+    step = record_practice_day(_state(row), today, deps.settings.milestones)
+    if step.changed:
+        row.current = step.state.current
+        row.longest = step.state.longest
+        row.last_practice_date = step.state.last_practice_date
+        row.milestones_achieved = list(step.state.milestones_achieved)
+        row.freezes_available = step.state.freezes_available
+    await s.flush()
+    return step
+
+
+def _state(row: Streak) -> StreakState:
+    return StreakState(
+        current=row.current,
+        longest=row.longest,
+        last_practice_date=row.last_practice_date,
+        milestones_achieved=tuple(row.milestones_achieved or ()),
+        freezes_available=row.freezes_available,
+    )
+
+
+async def _summary(
+    s: AsyncSession, practice: PracticeSession, student_id: int, today: dt.date
+) -> SessionSummary:
+    streak = await queries.get_streak(s, student_id=student_id)
+    state = _state(streak) if streak is not None else StreakState()
+    return SessionSummary(
+        correct=practice.correct_count,
+        total=len(practice.problem_ids),
+        hints=practice.hints_total,
+        streak_current=state.current,
+        streak_longest=state.longest,
+    )
+
+
+async def _view(deps: Deps, s: AsyncSession, practice: PracticeSession, lang: str) -> ProblemView:
+    card = await deps.problems.get(s, practice.problem_ids[practice.position])
+    shown = tuple(
+        [
+            await hint_text(deps, s, card, lang, level)
+            for level in range(1, practice.hints_on_current + 1)
+        ]
+    )
+    return ProblemView(
+        session_id=practice.id,
+        position=practice.position,
+        total=len(practice.problem_ids),
+        card=card,
+        hints_used=practice.hints_on_current,
+        hints_shown=shown,
+    )
+
+
+async def request_hint(
+    deps: Deps, *, telegram_id: int, session_id: int, position: int, level: int
+) -> HintOutcome:
+    """Reveal hint ``level`` (1–3) of the current problem, once, and count it."""
+    async with deps.db.begin() as s:
+        student, practice = await queries.get_student_and_open_session(s, telegram_id=telegram_id)
+        lang = student.language if student else "en"
+        if student is None or practice is None:
+            return HintOutcome(kind="no_session", lang=lang)
+        if (session_id, position) != (practice.id, practice.position):
+            return HintOutcome(kind="stale", lang=lang)
+        if level != practice.hints_on_current + 1:
+            return HintOutcome(kind="duplicate", lang=lang)
+        if level > 3:
+            return HintOutcome(kind="exhausted", lang=lang)
+        moved = await queries.update_session_if_unchanged(
+            s,
+            session_id=practice.id,
+            position=practice.position,
+            wrong_on_current=practice.wrong_on_current,
+            hints_on_current=practice.hints_on_current,
+            values={"hints_on_current": level},
+        )
+        if not moved:
+            return HintOutcome(kind="duplicate", lang=lang)
+        practice.hints_on_current = level
+        view = await _view(deps, s, practice, lang)
+        return HintOutcome(kind="shown", lang=lang, problem=view, text=view.hints_shown[-1])
+
+
+async def hint_text(deps: Deps, s: AsyncSession, card: ProblemCard, lang: str, level: int) -> str:
+    """The bank's hint for this level and language, else a stored generated one, else generic."""
+    bank = card.hints.get(lang, ())
+    if len(bank) >= level and bank[level - 1]:
+        return bank[level - 1]
+    stored = await queries.get_generated_hint(s, problem_id=card.id, language=lang, level=level)
+    if stored:
+        return stored
+    return ""

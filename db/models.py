@@ -1,0 +1,248 @@
+"""The schema of Dars as typed SQLAlchemy models; migrations are the source of the real tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp: timestamptz on PostgreSQL, UTC text on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a timezone-aware column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        # SQLite hands back naive datetimes; they were stored as UTC.
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Student(TimestampMixin, Base):
+    __tablename__ = "students"
+    __table_args__ = (
+        CheckConstraint("grade BETWEEN 6 AND 8", name="grade_range"),
+        CheckConstraint("language IN ('en', 'bn')", name="language_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    # NULL until the student has picked a grade: onboarding is not finished.
+    grade: Mapped[int | None] = mapped_column(SmallInteger)
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    timezone: Mapped[str] = mapped_column(String(64))
+    reminder_time: Mapped[dt.time | None] = mapped_column(Time)
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What free text from this student means right now (e.g. "name"); NULL = an answer.
+    awaiting: Mapped[str | None] = mapped_column(String(32))
+
+
+class Problem(TimestampMixin, Base):
+    __tablename__ = "problems"
+    __table_args__ = (
+        CheckConstraint("grade BETWEEN 6 AND 8", name="grade_range"),
+        CheckConstraint("difficulty BETWEEN 1 AND 3", name="difficulty_range"),
+        CheckConstraint(
+            "answer_type IN ('numeric', 'multiple_choice', 'text')", name="answer_type_known"
+        ),
+        Index("ix_problems_grade_active", "grade", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    grade: Mapped[int] = mapped_column(SmallInteger)
+    topic: Mapped[str] = mapped_column(String(64))
+    difficulty: Mapped[int] = mapped_column(SmallInteger)
+    question_en: Mapped[str] = mapped_column(Text)
+    question_bn: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(String(200))
+    answer_type: Mapped[str] = mapped_column(String(20))
+    options_en: Mapped[list[Any] | None] = mapped_column(JSON)
+    options_bn: Mapped[list[Any] | None] = mapped_column(JSON)
+    tolerance: Mapped[Decimal | None] = mapped_column(Numeric(12, 6))
+    accept: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Three levels per language; NULL when the bank gave none (the model may fill them in).
+    hints_en: Mapped[list[Any] | None] = mapped_column(JSON)
+    hints_bn: Mapped[list[Any] | None] = mapped_column(JSON)
+    explanation_en: Mapped[str | None] = mapped_column(Text)
+    explanation_bn: Mapped[str | None] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(String(500))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # Problems are retired, never deleted: responses point at them.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class GeneratedHint(Base):
+    """A hint the language model wrote for a level/language the bank left out; paid for once."""
+
+    __tablename__ = "generated_hints"
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 3", name="level_range"),)
+
+    problem_id: Mapped[int] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PracticeSession(Base):
+    """One student's practice on one local day."""
+
+    __tablename__ = "practice_sessions"
+    __table_args__ = (
+        UniqueConstraint("student_id", "local_date", name="uq_practice_sessions_student_day"),
+        CheckConstraint("status IN ('in_progress', 'completed')", name="status_known"),
+        CheckConstraint("hints_on_current BETWEEN 0 AND 3", name="hints_range"),
+        Index("ix_practice_sessions_local_date", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SET NULL: when a student deletes their data, the anonymous practice stays for statistics.
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="SET NULL"))
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    problem_ids: Mapped[list[Any]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    wrong_on_current: Mapped[int] = mapped_column(SmallInteger, default=0)
+    hints_on_current: Mapped[int] = mapped_column(SmallInteger, default=0)
+    correct_count: Mapped[int] = mapped_column(SmallInteger, default=0)
+    hints_total: Mapped[int] = mapped_column(SmallInteger, default=0)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Response(Base):
+    """One attempt at one problem: an answer (graded) or a skip."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint("hints_used BETWEEN 0 AND 3", name="hints_used_range"),
+        CheckConstraint("grader IN ('rule', 'model', 'skip')", name="grader_known"),
+        CheckConstraint(
+            "confidence_score IS NULL OR (confidence_score >= 0 AND confidence_score <= 1)",
+            name="confidence_range",
+        ),
+        Index("ix_responses_session_problem", "session_id", "problem_id"),
+        Index("ix_responses_student_problem", "student_id", "problem_id"),
+        Index("ix_responses_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="SET NULL"))
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="RESTRICT"))
+    student_answer: Mapped[str | None] = mapped_column(String(500))
+    is_correct: Mapped[bool] = mapped_column(Boolean)
+    confidence_score: Mapped[float | None] = mapped_column(Float)
+    hints_used: Mapped[int] = mapped_column(SmallInteger, default=0)
+    grader: Mapped[str] = mapped_column(String(8))
+    # The Telegram update id: a redelivered update cannot record a second Response.
+    idempotency_key: Mapped[int] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Streak(Base):
+    __tablename__ = "streaks"
+    __table_args__ = (
+        CheckConstraint("current >= 0 AND longest >= current", name="counts_valid"),
+        CheckConstraint("freezes_available >= 0", name="freezes_valid"),
+    )
+
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True
+    )
+    current: Mapped[int] = mapped_column(Integer, default=0)
+    longest: Mapped[int] = mapped_column(Integer, default=0)
+    last_practice_date: Mapped[dt.date | None] = mapped_column(Date)
+    milestones_achieved: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    freezes_available: Mapped[int] = mapped_column(SmallInteger, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CostRecord(Base):
+    """One call (or refused call) to the language model, with what it cost."""
+
+    __tablename__ = "cost_records"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('ok', 'error', 'timeout', 'budget_exceeded')", name="status_known"
+        ),
+        Index("ix_cost_records_created_at", "created_at"),
+        Index("ix_cost_records_student_created", "student_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation: Mapped[str] = mapped_column(String(40))
+    model: Mapped[str] = mapped_column(String(100))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_used: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(12, 8), default=Decimal(0))
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="SET NULL"))
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,306 @@
+"""The practice use cases against a real database (PostgreSQL and SQLite)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from bot.services import practice
+from bot.services.deps import Deps
+from db.models import PracticeSession, Response, Streak
+from tests.conftest import FakeClock
+from tests.helpers import next_update_id, onboard, right_answer, wrong_answer
+
+TID = 5550001
+
+
+async def _count(deps: Deps, model: type) -> int:
+    async with deps.db() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def _finish_session(deps: Deps, telegram_id: int = TID) -> practice.AnswerOutcome:
+    outcome = await practice.start_practice(deps, telegram_id=telegram_id)
+    assert outcome.problem is not None
+    view = outcome.problem
+    while True:
+        result = await practice.submit_answer(
+            deps,
+            telegram_id=telegram_id,
+            answer=right_answer(view.card),
+            update_id=next_update_id(),
+        )
+        assert result.kind == "correct", result
+        if result.summary is not None:
+            return result
+        assert result.next_problem is not None
+        view = result.next_problem
+
+
+async def test_session_has_five_problems_of_the_students_grade(deps, loaded_bank) -> None:
+    await onboard(deps, TID, grade=7)
+    outcome = await practice.start_practice(deps, telegram_id=TID)
+    assert outcome.kind == "problem" and outcome.problem is not None
+    assert outcome.problem.total == 5
+    async with deps.db() as s:
+        session = await s.scalar(select(PracticeSession))
+        assert session is not None
+        cards = await deps.problems.get_many(s, session.problem_ids)
+    assert len(set(session.problem_ids)) == 5
+    assert {card.key[:2] for card in cards.values()} == {"g7"}
+
+
+async def test_not_onboarded_student_is_sent_back_to_setup(deps, loaded_bank) -> None:
+    outcome = await practice.start_practice(deps, telegram_id=TID)
+    assert outcome.kind == "not_onboarded"
+
+
+async def test_resume_returns_the_same_problem(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    first = await practice.start_practice(deps, telegram_id=TID)
+    assert first.problem is not None
+    await practice.submit_answer(
+        deps, telegram_id=TID, answer=right_answer(first.problem.card), update_id=next_update_id()
+    )
+    again = await practice.start_practice(deps, telegram_id=TID)
+    assert again.resumed and again.problem is not None
+    assert again.problem.position == 1
+    assert again.problem.session_id == first.problem.session_id
+
+
+async def test_wrong_then_reveal_records_each_attempt(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    first = await practice.submit_answer(
+        deps, telegram_id=TID, answer=wrong_answer(view.card), update_id=next_update_id()
+    )
+    assert first.kind == "retry"
+    second = await practice.submit_answer(
+        deps, telegram_id=TID, answer=wrong_answer(view.card), update_id=next_update_id()
+    )
+    assert second.kind == "revealed"
+    assert second.next_problem is not None and second.next_problem.position == 1
+    async with deps.db() as s:
+        rows = (await s.scalars(select(Response).order_by(Response.id))).all()
+    assert [(r.is_correct, r.grader) for r in rows] == [(False, "rule"), (False, "rule")]
+
+
+async def test_unreadable_answer_records_nothing(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    outcome = await practice.submit_answer(
+        deps, telegram_id=TID, answer="🤷", update_id=next_update_id()
+    )
+    assert outcome.kind == "unreadable"
+    assert await _count(deps, Response) == 0
+    again = await practice.start_practice(deps, telegram_id=TID)
+    assert again.problem is not None and again.problem.position == 0
+
+
+async def test_same_update_twice_records_one_response(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    update_id = next_update_id()
+    first = await practice.submit_answer(
+        deps, telegram_id=TID, answer=right_answer(view.card), update_id=update_id
+    )
+    second = await practice.submit_answer(
+        deps, telegram_id=TID, answer=right_answer(view.card), update_id=update_id
+    )
+    assert (first.kind, second.kind) == ("correct", "duplicate")
+    assert await _count(deps, Response) == 1
+    resumed = await practice.start_practice(deps, telegram_id=TID)
+    assert resumed.problem is not None and resumed.problem.position == 1
+
+
+async def test_concurrent_copies_of_one_update_step_once(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    update_id = next_update_id()
+    outcomes = await asyncio.gather(
+        *[
+            practice.submit_answer(
+                deps, telegram_id=TID, answer=right_answer(view.card), update_id=update_id
+            )
+            for _ in range(5)
+        ],
+        return_exceptions=True,
+    )
+    kinds = sorted(o.kind if isinstance(o, practice.AnswerOutcome) else "error" for o in outcomes)
+    assert kinds.count("correct") == 1
+    assert await _count(deps, Response) == 1
+    resumed = await practice.start_practice(deps, telegram_id=TID)
+    assert resumed.problem is not None and resumed.problem.position == 1
+
+
+async def test_double_tap_of_an_option_steps_once(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    # Two different callback updates for the same button of the same step.
+    outcomes = await asyncio.gather(
+        *[
+            practice.submit_answer(
+                deps,
+                telegram_id=TID,
+                answer=right_answer(view.card),
+                update_id=next_update_id(),
+                session_id=view.session_id,
+                position=view.position,
+            )
+            for _ in range(2)
+        ],
+        return_exceptions=True,
+    )
+    kinds = [o.kind if isinstance(o, practice.AnswerOutcome) else repr(o) for o in outcomes]
+    assert kinds.count("correct") == 1, kinds
+    assert await _count(deps, Response) == 1
+
+
+async def test_hints_count_up_to_three_and_are_recorded(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    texts = []
+    for level in (1, 2, 3):
+        hint = await practice.request_hint(
+            deps, telegram_id=TID, session_id=view.session_id, position=0, level=level
+        )
+        assert hint.kind == "shown" and hint.text
+        texts.append(hint.text)
+    assert texts == list(view.card.hints["en"])
+    repeat = await practice.request_hint(
+        deps, telegram_id=TID, session_id=view.session_id, position=0, level=3
+    )
+    assert repeat.kind == "duplicate"
+    fourth = await practice.request_hint(
+        deps, telegram_id=TID, session_id=view.session_id, position=0, level=4
+    )
+    assert fourth.kind == "exhausted"
+    await practice.submit_answer(
+        deps, telegram_id=TID, answer=right_answer(view.card), update_id=next_update_id()
+    )
+    async with deps.db() as s:
+        response = await s.scalar(select(Response))
+    assert response is not None and response.hints_used == 3
+
+
+async def test_skip_records_and_moves_on(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    outcome = await practice.skip_problem(
+        deps,
+        telegram_id=TID,
+        update_id=next_update_id(),
+        session_id=view.session_id,
+        position=0,
+    )
+    assert outcome.kind == "skipped" and outcome.next_problem is not None
+    stale = await practice.skip_problem(
+        deps,
+        telegram_id=TID,
+        update_id=next_update_id(),
+        session_id=view.session_id,
+        position=0,
+    )
+    assert stale.kind == "stale"
+    async with deps.db() as s:
+        rows = (await s.scalars(select(Response))).all()
+    assert [(r.grader, r.is_correct, r.student_answer) for r in rows] == [("skip", False, None)]
+
+
+async def test_finished_session_reports_done_and_streak(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    result = await _finish_session(deps)
+    assert result.summary is not None
+    assert (result.summary.correct, result.summary.total) == (5, 5)
+    assert result.summary.streak_current == 1
+    again = await practice.start_practice(deps, telegram_id=TID)
+    assert again.kind == "done" and again.summary is not None
+    assert again.summary.streak_current == 1
+
+
+async def test_streak_over_local_days_and_milestone(deps, loaded_bank, clock: FakeClock) -> None:
+    await onboard(deps, TID)
+    clock.set_local("2026-03-10T23:59")
+    first = await _finish_session(deps)
+    assert first.summary is not None and first.summary.streak_current == 1
+    clock.set_local("2026-03-11T00:00")  # one minute later, but a new day in Dhaka
+    second = await _finish_session(deps)
+    assert second.summary is not None and second.summary.streak_current == 2
+    clock.set_local("2026-03-12T05:59")  # still 11 March in UTC; 12 March in Dhaka
+    third = await _finish_session(deps)
+    assert third.summary is not None and third.summary.streak_current == 3
+    assert third.summary.new_milestones == (3,)
+    async with deps.db() as s:
+        streak = await s.scalar(select(Streak))
+    assert streak is not None and streak.milestones_achieved == [3]
+    # A missed day with the freeze the milestone earned keeps the streak.
+    clock.set_local("2026-03-14T12:00")
+    fourth = await _finish_session(deps)
+    assert fourth.summary is not None
+    assert fourth.summary.used_freeze and fourth.summary.streak_current == 4
+    # Two missed days reset it; the longest is kept, the milestone is not celebrated again.
+    clock.set_local("2026-03-17T12:00")
+    fifth = await _finish_session(deps)
+    assert fifth.summary is not None
+    assert (fifth.summary.streak_current, fifth.summary.streak_longest) == (1, 4)
+    assert fifth.summary.new_milestones == ()
+
+
+async def test_same_day_twice_changes_nothing(deps, loaded_bank, clock: FakeClock) -> None:
+    await onboard(deps, TID)
+    await _finish_session(deps)
+    again = await practice.start_practice(deps, telegram_id=TID)
+    assert again.kind == "done"
+    async with deps.db() as s:
+        streak = await s.scalar(select(Streak))
+    assert streak is not None and streak.current == 1
+
+
+async def test_unfinished_session_carries_over_to_the_next_day(
+    deps, loaded_bank, clock: FakeClock
+) -> None:
+    await onboard(deps, TID)
+    first = await practice.start_practice(deps, telegram_id=TID)
+    assert first.problem is not None
+    clock.advance(days=1)
+    again = await practice.start_practice(deps, telegram_id=TID)
+    assert again.resumed and again.problem is not None
+    assert again.problem.session_id == first.problem.session_id
+
+
+async def test_bengali_digits_grade_like_latin(deps, loaded_bank) -> None:
+    await onboard(deps, TID, language="bn")
+    outcome = await practice.start_practice(deps, telegram_id=TID)
+    view = outcome.problem
+    assert view is not None
+    # Skip forward to a numeric problem with an integer answer.
+    for _ in range(5):
+        if (
+            view.card.answer_type == "numeric"
+            and view.card.answer_key.answer.lstrip("-").isdigit()
+        ):
+            break
+        step = await practice.skip_problem(
+            deps,
+            telegram_id=TID,
+            update_id=next_update_id(),
+            session_id=view.session_id,
+            position=view.position,
+        )
+        assert step.next_problem is not None
+        view = step.next_problem
+    else:
+        raise AssertionError("no integer problem in the session")
+    bengali = view.card.answer_key.answer.translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
+    result = await practice.submit_answer(
+        deps, telegram_id=TID, answer=bengali, update_id=next_update_id()
+    )
+    assert result.kind == "correct" and result.lang == "bn"
