@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -62,6 +63,31 @@ async def _set_commands(app: Application) -> None:
     for lang, code in (("en", None), ("bn", "bn")):
         commands = [BotCommand(name, t(lang, f"cmd_{name}")) for name in COMMANDS]
         await app.bot.set_my_commands(commands, language_code=code)
+
+
+@contextlib.asynccontextmanager
+async def running(app: Application, *, poll_timeout: int = 10) -> AsyncIterator[Application]:
+    """Run the bot inside an event loop that is already running (console, tests, benchmarks).
+
+    ``Application.run_polling`` owns the loop and the signals; this does the same steps,
+    including the ``post_init``/``post_shutdown`` hooks, for callers that own the loop.
+    """
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+    )
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
 
 
 def build_application(

@@ -222,12 +222,17 @@ class Streak(Base):
 
 
 class CostRecord(Base):
-    """One call (or refused call) to the language model, with what it cost."""
+    """One call (or refused call) to the language model, with what it cost.
+
+    A call first inserts its row as ``reserved`` with its worst-case cost, so budgets count
+    calls still in flight; the row is then settled with the real figures (migration 0002).
+    """
 
     __tablename__ = "cost_records"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('ok', 'error', 'timeout', 'budget_exceeded')", name="status_known"
+            "status IN ('ok', 'error', 'timeout', 'budget_exceeded', 'reserved')",
+            name="status_known",
         ),
         Index("ix_cost_records_created_at", "created_at"),
         Index("ix_cost_records_student_created", "student_id", "created_at"),

@@ -1,0 +1,1761 @@
+"""A loopback Telegram Bot API emulator (aiohttp) for tests, benchmarks and `dars console`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import functools
+import itertools
+import json
+import logging
+import re
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+__all__ = ["ApiCall", "BotApiEmulator"]
+
+_log = logging.getLogger(__name__)
+
+# Telegram answers malformed tokens with 404 and well-formed but wrong ones with 401.
+_TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+# A command is "/" + up to 32 of [A-Za-z0-9_], optionally "@botname"; the entity stops there.
+_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
+_BOT_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
+
+# Form values are always strings; PTB json.dumps every non-str value, so these are never decoded.
+_STRING_PARAMS = frozenset(
+    [
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "inline_message_id",
+        "url",
+        "language_code",
+        "action",
+        "description",
+        "short_description",
+        "name",
+        "emoji",
+        "secret_token",
+        "ip_address",
+        "business_connection_id",
+        "message_effect_id",
+        "title",
+        "query",
+        "data",
+        "photo",
+        "voice",
+        "document",
+        "audio",
+        "video",
+        "animation",
+        "sticker",
+        "file_id",
+    ]
+)
+_INT_PARAMS = frozenset(
+    {"chat_id", "message_id", "offset", "limit", "timeout", "user_id", "cache_time"}
+)
+
+# Methods subject to the emulated flood limits (what Telegram actually throttles: messages).
+_RATE_LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
+_CHAT_ACTIONS = frozenset(
+    [
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    ]
+)
+_DEFAULT_UPDATE_TYPES_EXCLUDED = frozenset(
+    {"chat_member", "message_reaction", "message_reaction_count"}
+)
+_INLINE_BUTTON_ACTIONS = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
+
+_NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+_QUERY_INVALID = (
+    "Bad Request: query is too old and response timeout expired or query ID is invalid"
+)
+_CONFLICT_OTHER_POLL = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
+_CONFLICT_WEBHOOK = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+_DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: "Conflict",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+
+_dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+
+@dataclass
+class ApiCall:
+    """One Bot API request the emulator answered."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+    result: Any
+    error: dict[str, Any] | None = None  # the error body when the call failed
+    status: int = 200
+
+    @property
+    def ok(self) -> bool:
+        """Whether Telegram would have answered `{"ok": true}`."""
+        return self.error is None
+
+    @property
+    def chat_id(self) -> int | str | None:
+        """The call's chat_id parameter, if any."""
+        return _norm_chat_id(self.params.get("chat_id"))
+
+
+class _ApiError(Exception):
+    """An error answer: HTTP status + Telegram description (+ optional parameters)."""
+
+    def __init__(
+        self, status: int, description: str, parameters: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body Telegram sends for this error."""
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+@dataclass
+class _Fault:
+    status: int
+    description: str
+    retry_after: int | None
+
+
+@dataclass
+class _Queued:
+    update: dict[str, Any]
+    sticky: bool = False  # redelivered: handed out regardless of offset until delivered once
+
+    @property
+    def update_id(self) -> int:
+        return int(self.update["update_id"])
+
+
+@dataclass
+class _Chat:
+    chat: dict[str, Any]
+    next_message_id: int = 1
+    bot_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    user_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Bucket:
+    """Token bucket: `rate` tokens per second, bursts up to max(1, rate)."""
+
+    rate: float
+    tokens: float
+    stamp: float
+
+    def take(self, now: float) -> bool:
+        burst = max(1.0, self.rate)
+        self.tokens = min(burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class BotApiEmulator:
+    """Speaks enough of the Bot API over real HTTP for PTB to poll and send against it."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "123456:TEST",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bot_username: str = "dars_test_bot",
+        first_update_id: int = 1,
+    ) -> None:
+        self.token = token
+        self.host = host
+        self.bot_username = bot_username
+        self._port = port
+        self.calls: list[ApiCall] = []
+        self.record_get_updates = False
+        self.forbidden_chats: set[int] = set()
+        self.response_delay = 0.0
+        self.too_many_requests = 0
+        self.webhook_url = ""
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+
+        self._lock = threading.RLock()
+        self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+        self._queue: list[_Queued] = []
+        self._history: dict[int, dict[str, Any]] = {}
+        self._next_update_id = first_update_id
+        self._allowed_updates: list[str] | None = None
+        self._poll_waiters: set[asyncio.Future[str]] = set()
+        self._calls_changed = asyncio.Event()
+        self._listeners: list[Callable[[ApiCall], None]] = []
+        self._chats: dict[int | str, _Chat] = {}
+        self._callback_queries: dict[str, bool] = {}  # id -> answered
+        self._callback_ids = itertools.count(4_000_000_000_000_000_001)
+        self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._global_limit: float | None = None
+        self._chat_limit: float | None = None
+        self._retry_after = 1
+        self._global_bucket: _Bucket | None = None
+        self._chat_buckets: dict[int | str, _Bucket] = {}
+        self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "getMe": self._get_me,
+            "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
+            "getWebhookInfo": self._get_webhook_info,
+            "logOut": self._true,
+            "close": self._true,
+            "sendMessage": self._send_message,
+            "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "deleteMessage": self._delete_message,
+            "answerCallbackQuery": self._answer_callback_query,
+            "sendChatAction": self._send_chat_action,
+            "setMyCommands": self._set_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "deleteMyCommands": self._delete_my_commands,
+            "setChatMenuButton": self._set_chat_menu_button,
+            "getChatMenuButton": self._get_chat_menu_button,
+        }
+        # Bot API method names are case-insensitive ("sendmessage" works too).
+        self._canonical = {name.lower(): name for name in [*self._handlers, "getUpdates"]}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Bind the socket and start serving."""
+        if self._runner is not None:
+            raise RuntimeError("emulator already started")
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/{tail:.*}", self._not_found)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self._port))
+        self._port = sock.getsockname()[1]
+        # A short shutdown_timeout: stop() wakes long-polls itself, nothing should linger.
+        runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        self._runner = runner
+        _log.debug("Bot API emulator listening on %s", self.base_url)
+
+    async def stop(self) -> None:
+        """End pending long-polls and shut the server down."""
+        runner, self._runner = self._runner, None
+        self._stopping = True
+        self._wake_polls("stop")
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port (known once started, or when a fixed port was given)."""
+        if not self._port:
+            raise RuntimeError("emulator not started yet: the port is chosen on start()")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """What to hand PTB as base_url; PTB appends the token itself."""
+        return f"http://{self.host}:{self.port}/bot"
+
+    @property
+    def bot_id(self) -> int:
+        """The bot's user id: the token's numeric prefix, like Telegram."""
+        prefix = self.token.split(":", 1)[0]
+        return int(prefix) if prefix.isdigit() else 1
+
+    # ------------------------------------------------------------------ injecting updates
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queue a raw update; assigns update_id when missing. Returns the update_id."""
+        update = copy.deepcopy(update)
+        with self._lock:
+            if "update_id" not in update:
+                update["update_id"] = self._next_update_id
+            update_id = int(update["update_id"])
+            self._next_update_id = max(self._next_update_id, update_id + 1)
+            self._history[update_id] = copy.deepcopy(update)
+            self._queue.append(_Queued(update))
+            self._queue.sort(key=lambda q: q.update_id)
+        self._notify_update()
+        return update_id
+
+    def push_message(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        first_name: str = "Rahim",
+        language_code: str | None = "en",
+        chat_id: int | None = None,
+        chat_type: str = "private",
+    ) -> int:
+        """Queue a text message from a user; "/cmd" texts get a bot_command entity."""
+        message = self._user_message(user_id, first_name, language_code, chat_id, chat_type)
+        message["text"] = text
+        match = _COMMAND_RE.match(text)
+        if match:
+            # Telegram marks only the command itself (incl. "@botname") as the entity.
+            message["entities"] = [
+                {"offset": 0, "length": _u16len(match.group()), "type": "bot_command"}
+            ]
+        return self._push_user_message(message)
+
+    def push_callback(
+        self,
+        user_id: int,
+        data: str,
+        *,
+        message_id: int,
+        chat_id: int | None = None,
+        first_name: str = "Rahim",
+        language_code: str | None = "en",
+    ) -> int:
+        """Queue a callback_query for a button on a bot message. Returns the update_id."""
+        chat_id = user_id if chat_id is None else chat_id
+        with self._lock:
+            chat = self._chat(chat_id, first_name=first_name)
+            message = chat.bot_messages.get(message_id)
+            if message is None:
+                message = {
+                    "message_id": message_id,
+                    "from": self._bot_user(),
+                    "chat": dict(chat.chat),
+                    "date": int(time.time()),
+                }
+            query_id = str(next(self._callback_ids))
+            self._callback_queries[query_id] = False
+        query = {
+            "id": query_id,
+            "from": _user(user_id, first_name, language_code),
+            "message": copy.deepcopy(message),
+            "chat_instance": str(-abs(hash(("chat_instance", chat_id))) % 10**18),
+            "data": data,
+        }
+        return self.push_update({"callback_query": query})
+
+    def push_sticker(
+        self, user_id: int, *, first_name: str = "Rahim", chat_id: int | None = None
+    ) -> int:
+        """Queue a sticker message."""
+        message = self._user_message(user_id, first_name, "en", chat_id, "private")
+        message["sticker"] = {
+            "file_id": f"CAACAgIAAxkBAAE{message['message_id']:08d}",
+            "file_unique_id": f"AgADsticker{message['message_id']}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
+            "set_name": "DarsTestStickers",
+        }
+        return self._push_user_message(message)
+
+    def push_photo(
+        self,
+        user_id: int,
+        *,
+        first_name: str = "Rahim",
+        chat_id: int | None = None,
+        caption: str | None = None,
+    ) -> int:
+        """Queue a photo message (three sizes, like Telegram)."""
+        message = self._user_message(user_id, first_name, "en", chat_id, "private")
+        mid = message["message_id"]
+        message["photo"] = [
+            {
+                "file_id": f"AgACAgIAAxkBAAE{mid:08d}{size}",
+                "file_unique_id": f"AQADphoto{mid}{size}",
+                "width": size,
+                "height": size * 3 // 4,
+                "file_size": size * 60,
+            }
+            for size in (90, 320, 1280)
+        ]
+        if caption is not None:
+            message["caption"] = caption
+        return self._push_user_message(message)
+
+    def push_voice(
+        self, user_id: int, *, first_name: str = "Rahim", chat_id: int | None = None
+    ) -> int:
+        """Queue a voice note."""
+        message = self._user_message(user_id, first_name, "en", chat_id, "private")
+        message["voice"] = {
+            "file_id": f"AwACAgIAAxkBAAE{message['message_id']:08d}",
+            "file_unique_id": f"AgADvoice{message['message_id']}",
+            "duration": 3,
+            "mime_type": "audio/ogg",
+            "file_size": 12_345,
+        }
+        return self._push_user_message(message)
+
+    def redeliver(self, update_id: int) -> None:
+        """Queue an already pushed update again (same update_id), as after a bot crash."""
+        with self._lock:
+            if update_id not in self._history:
+                raise KeyError(f"no update with update_id {update_id} was ever pushed")
+            self._queue.append(_Queued(copy.deepcopy(self._history[update_id]), sticky=True))
+            self._queue.sort(key=lambda q: q.update_id)
+        self._notify_update()
+
+    @property
+    def pending_updates(self) -> int:
+        """Updates not yet confirmed through getUpdates' offset."""
+        with self._lock:
+            return len(self._queue)
+
+    # ------------------------------------------------------------------ observing
+
+    def calls_to(
+        self, method: str, chat_id: int | None = None, *, include_failed: bool = False
+    ) -> list[ApiCall]:
+        """Successful calls to `method` (optionally to one chat); failed ones on request."""
+        wanted = self._canonical.get(method.lower(), method)
+        return [
+            call
+            for call in list(self.calls)
+            if call.method == wanted
+            and (include_failed or call.ok)
+            and (chat_id is None or call.chat_id == chat_id)
+        ]
+
+    async def wait_for(
+        self,
+        method: str,
+        *,
+        chat_id: int | None = None,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the shared test API takes a timeout
+        predicate: Callable[[ApiCall], bool] | None = None,
+        include_failed: bool = False,
+    ) -> list[ApiCall]:
+        """Wait until at least `count` matching calls exist (all so far) and return them."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            event = self._calls_changed
+            matches = [
+                call
+                for call in self.calls_to(method, chat_id, include_failed=include_failed)
+                if predicate is None or predicate(call)
+            ]
+            if len(matches) >= count:
+                return matches
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(self._timeout_message(method, chat_id, count, timeout, matches))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), remaining)
+
+    def sent_texts(self, chat_id: int) -> list[str]:
+        """Visible texts (markup parsed away) of sendMessage + editMessageText, in order."""
+        return [
+            call.result["text"]
+            for call in list(self.calls)
+            if call.ok
+            and call.method in ("sendMessage", "editMessageText")
+            and call.chat_id == chat_id
+            and isinstance(call.result, dict)
+            and "text" in call.result
+        ]
+
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """Current bot messages in a chat (after edits/deletes), oldest first."""
+        with self._lock:
+            chat = self._chats.get(chat_id)
+            if chat is None:
+                return []
+            return [
+                {
+                    **copy.deepcopy(msg),
+                    "text": msg.get("text"),
+                    "reply_markup": msg.get("reply_markup"),
+                }
+                for _, msg in sorted(chat.bot_messages.items())
+            ]
+
+    def my_commands(
+        self, language_code: str = "", scope: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Commands stored by setMyCommands for this scope + language_code."""
+        key = (_scope_key(scope), language_code)
+        return copy.deepcopy(self._commands.get(key, []))
+
+    def add_listener(self, callback: Callable[[ApiCall], None]) -> None:
+        """Call `callback` (on the server's loop) for every recorded call."""
+        self._listeners.append(callback)
+
+    def remove_listener(self, callback: Callable[[ApiCall], None]) -> None:
+        """Undo add_listener."""
+        self._listeners.remove(callback)
+
+    # ------------------------------------------------------------------ faults & limits
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int,
+        description: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls to `method` fail with this status/description."""
+        if status == 429 and retry_after is None:
+            retry_after = 1  # Telegram never sends a 429 without retry_after
+        if description is None:
+            if status == 429:
+                description = f"Too Many Requests: retry after {retry_after}"
+            else:
+                description = _DEFAULT_DESCRIPTIONS.get(status) or _phrase(status)
+        fault = _Fault(status, description, retry_after)
+        with self._lock:
+            queue = self._faults.setdefault(method.lower(), deque())
+            queue.extend(fault for _ in range(times))
+
+    def set_rate_limits(
+        self,
+        *,
+        global_per_second: float | None,
+        per_chat_per_second: float | None,
+        retry_after: int = 1,
+    ) -> None:
+        """Throttle send*/edit* calls like Telegram's flood control (None = unlimited)."""
+        with self._lock:
+            self._global_limit = global_per_second
+            self._chat_limit = per_chat_per_second
+            self._retry_after = retry_after
+            self._global_bucket = None
+            self._chat_buckets.clear()
+
+    # ------------------------------------------------------------------ HTTP plumbing
+
+    async def _not_found(self, request: web.Request) -> web.Response:
+        return _json_response(_ApiError(404, "Not Found").body(), 404)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        raw_method = request.match_info["method"]
+        if not _TOKEN_RE.fullmatch(token):
+            return _json_response(_ApiError(404, "Not Found").body(), 404)
+        if token != self.token:
+            return _json_response(_ApiError(401, "Unauthorized").body(), 401)
+        method = self._canonical.get(raw_method.lower(), raw_method)
+        try:
+            params = await _read_params(request)
+        except ValueError as exc:
+            return _json_response(_ApiError(400, f"Bad Request: {exc}").body(), 400)
+
+        is_poll = method == "getUpdates"
+        if not is_poll and self.response_delay > 0:
+            await asyncio.sleep(self.response_delay)
+        result: Any = None
+        error: _ApiError | None = None
+        try:
+            if not is_poll and method not in self._handlers:
+                raise _ApiError(404, "Not Found")
+            self._apply_faults(method, params)
+            if is_poll:
+                result = await self._get_updates(params)
+            else:
+                with self._lock:
+                    result = self._handlers[method](params)
+        except _ApiError as exc:
+            error = exc
+        if error is not None and error.status == 429:
+            self.too_many_requests += 1
+        if not is_poll or self.record_get_updates:
+            self._record(
+                ApiCall(
+                    method=method,
+                    params=params,
+                    at=time.monotonic(),
+                    result=copy.deepcopy(result),
+                    error=error.body() if error else None,
+                    status=error.status if error else 200,
+                )
+            )
+        if error is not None:
+            return _json_response(error.body(), error.status)
+        return _json_response({"ok": True, "result": result}, 200)
+
+    def _record(self, call: ApiCall) -> None:
+        self.calls.append(call)
+        # Wake wait_for(): swap in a fresh event so late waiters block again.
+        event, self._calls_changed = self._calls_changed, asyncio.Event()
+        event.set()
+        for listener in list(self._listeners):
+            try:
+                listener(call)
+            except Exception:
+                _log.exception("emulator listener failed on %s", call.method)
+
+    def _apply_faults(self, method: str, params: dict[str, Any]) -> None:
+        with self._lock:
+            queue = self._faults.get(method.lower())
+            if queue:
+                fault = queue.popleft()
+                parameters = {"retry_after": fault.retry_after} if fault.retry_after else None
+                raise _ApiError(fault.status, fault.description, parameters)
+            chat_id = _norm_chat_id(params.get("chat_id"))
+            if method.startswith(_RATE_LIMITED_PREFIXES) and method != "sendChatAction":
+                self._check_rate(chat_id)
+            if chat_id is not None and chat_id in self.forbidden_chats:
+                raise _ApiError(403, "Forbidden: bot was blocked by the user")
+
+    def _check_rate(self, chat_id: int | str | None) -> None:
+        now = time.monotonic()
+        refused = False
+        if self._global_limit is not None:
+            if self._global_bucket is None:
+                self._global_bucket = _Bucket(
+                    self._global_limit, max(1.0, self._global_limit), now
+                )
+            refused = not self._global_bucket.take(now)
+        if not refused and self._chat_limit is not None and chat_id is not None:
+            bucket = self._chat_buckets.get(chat_id)
+            if bucket is None:
+                bucket = _Bucket(self._chat_limit, max(1.0, self._chat_limit), now)
+                self._chat_buckets[chat_id] = bucket
+            refused = not bucket.take(now)
+        if refused:
+            raise _ApiError(
+                429,
+                f"Too Many Requests: retry after {self._retry_after}",
+                {"retry_after": self._retry_after},
+            )
+
+    def _timeout_message(
+        self, method: str, chat_id: int | None, count: int, timeout: float, matches: list[ApiCall]
+    ) -> str:
+        where = f" to chat {chat_id}" if chat_id is not None else ""
+        lines = [
+            f"timed out after {timeout}s waiting for {count} {method} call(s){where}; "
+            f"{len(matches)} matched. Calls seen ({len(self.calls)}):"
+        ]
+        start = self.calls[0].at if self.calls else 0.0
+        for call in self.calls[-40:]:
+            outcome = (
+                "ok" if call.ok else f"{call.status} {call.error and call.error['description']}"
+            )
+            text = call.params.get("text") or call.params.get("data") or ""
+            lines.append(
+                f"  +{call.at - start:7.3f}s {call.method} chat={call.chat_id} "
+                f"{str(text)[:60]!r} -> {outcome}"
+            )
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ polling
+
+    def _notify_update(self) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake_polls("update")
+        else:
+            loop.call_soon_threadsafe(self._wake_polls, "update")
+
+    def _wake_polls(self, reason: str) -> None:
+        for waiter in list(self._poll_waiters):
+            if not waiter.done():
+                waiter.set_result(reason)
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook_url:
+            raise _ApiError(409, _CONFLICT_WEBHOOK)
+        offset = _as_int(params.get("offset"), 0)
+        limit = min(max(_as_int(params.get("limit"), 100), 1), 100)
+        timeout = max(float(params.get("timeout") or 0), 0.0)
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            # Telegram remembers allowed_updates until the next call that passes it.
+            self._allowed_updates = [str(kind) for kind in allowed]
+        # Only one getUpdates may be pending: Telegram ends the older one with 409.
+        self._wake_polls("conflict")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            batch = self._take_updates(offset, limit)
+            if batch or self._stopping:
+                return batch
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return []
+            waiter: asyncio.Future[str] = loop.create_future()
+            self._poll_waiters.add(waiter)
+            try:
+                await asyncio.wait({waiter}, timeout=remaining)
+            finally:
+                self._poll_waiters.discard(waiter)
+            if not waiter.done():
+                waiter.cancel()
+            elif waiter.result() == "conflict":
+                raise _ApiError(409, _CONFLICT_OTHER_POLL)
+
+    def _take_updates(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        with self._lock:
+            queue = self._queue
+            if offset > 0:
+                # offset confirms every update below it (redelivered ones only once handed out).
+                queue = [q for q in queue if q.update_id >= offset or q.sticky]
+            elif offset < 0:
+                # A negative offset keeps only the last -offset updates; the rest are forgotten.
+                queue = queue[offset:]
+            queue = [q for q in queue if self._is_allowed(q.update)]
+            self._queue = queue
+            batch = [q for q in queue if q.update_id >= offset or q.sticky][:limit]
+            for queued in batch:
+                queued.sticky = False
+            return [copy.deepcopy(q.update) for q in batch]
+
+    def _is_allowed(self, update: dict[str, Any]) -> bool:
+        kinds = [key for key in update if key != "update_id"]
+        kind = kinds[0] if kinds else ""
+        if self._allowed_updates:
+            return kind in self._allowed_updates
+        return kind not in _DEFAULT_UPDATE_TYPES_EXCLUDED
+
+    # ------------------------------------------------------------------ state helpers
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Dars",
+            "username": self.bot_username,
+        }
+
+    def _chat(self, chat_id: int | str, *, first_name: str | None = None) -> _Chat:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            chat = _Chat(chat=_chat_object(chat_id, "private", first_name or "User"))
+            self._chats[chat_id] = chat
+        return chat
+
+    def _known_chat(self, params: dict[str, Any]) -> tuple[int | str, _Chat]:
+        chat_id = _norm_chat_id(params.get("chat_id"))
+        if chat_id is None or chat_id == "":
+            raise _ApiError(400, "Bad Request: chat_id is empty")
+        if isinstance(chat_id, str):
+            # "@username" only resolves for public channels/groups, which we don't emulate.
+            raise _ApiError(400, "Bad Request: chat not found")
+        return chat_id, self._chat(chat_id)
+
+    def _user_message(
+        self,
+        user_id: int,
+        first_name: str,
+        language_code: str | None,
+        chat_id: int | None,
+        chat_type: str,
+    ) -> dict[str, Any]:
+        if chat_id is None:
+            chat_id = user_id if chat_type == "private" else -user_id
+        with self._lock:
+            chat = self._chats.get(chat_id)
+            if chat is None:
+                chat = _Chat(chat=_chat_object(chat_id, chat_type, first_name))
+                self._chats[chat_id] = chat
+            # In a private chat user and bot messages share one message_id sequence.
+            message_id = chat.next_message_id
+            chat.next_message_id += 1
+            message = {
+                "message_id": message_id,
+                "from": _user(user_id, first_name, language_code),
+                "chat": dict(chat.chat),
+                "date": int(time.time()),
+            }
+            chat.user_messages[message_id] = message
+        return message
+
+    def _push_user_message(self, message: dict[str, Any]) -> int:
+        return self.push_update({"message": message})
+
+    # ------------------------------------------------------------------ Bot API methods
+
+    def _true(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **self._bot_user(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook_url = ""
+        if params.get("drop_pending_updates") is True:
+            self._queue.clear()
+        return True
+
+    def _set_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook_url = str(params.get("url") or "")
+        if params.get("drop_pending_updates") is True:
+            self._queue.clear()
+        return True
+
+    def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._queue),
+        }
+
+    def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        _, chat = self._known_chat(params)
+        text, entities = _formatted_text(params)
+        markup = _check_reply_markup(params.get("reply_markup"))
+        reply_to = _reply_to_id(params)
+        message: dict[str, Any] = {
+            "message_id": chat.next_message_id,
+            "from": self._bot_user(),
+            "chat": dict(chat.chat),
+            "date": int(time.time()),
+        }
+        if reply_to is not None:
+            original = chat.user_messages.get(reply_to) or chat.bot_messages.get(reply_to)
+            if original is not None:
+                message["reply_to_message"] = copy.deepcopy(original)
+            elif not _allows_missing_reply(params):
+                raise _ApiError(400, "Bad Request: message to be replied not found")
+        message["text"] = text
+        if entities:
+            message["entities"] = entities
+        if markup is not None:
+            message["reply_markup"] = markup
+        chat.next_message_id += 1
+        chat.bot_messages[message["message_id"]] = message
+        return copy.deepcopy(message)
+
+    def _message_to_edit(self, params: dict[str, Any]) -> tuple[_Chat, dict[str, Any]]:
+        if params.get("inline_message_id"):
+            raise _ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+        _, chat = self._known_chat(params)
+        message_id = params.get("message_id")
+        if message_id is None:
+            raise _ApiError(400, "Bad Request: message identifier is not specified")
+        message_id = _as_int(message_id, 0)
+        message = chat.bot_messages.get(message_id)
+        if message is None:
+            if message_id in chat.user_messages:
+                raise _ApiError(400, "Bad Request: message can't be edited")
+            raise _ApiError(400, "Bad Request: message to edit not found")
+        return chat, message
+
+    def _store_edit(
+        self,
+        chat: _Chat,
+        old: dict[str, Any],
+        text: str,
+        entities: list[dict[str, Any]],
+        markup: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        if (
+            old.get("text") == text
+            and _norm_entities(old.get("entities", [])) == _norm_entities(entities)
+            and old.get("reply_markup") == markup
+        ):
+            raise _ApiError(400, _NOT_MODIFIED)
+        new = {k: v for k, v in old.items() if k not in ("entities", "reply_markup")}
+        new["text"] = text
+        new["edit_date"] = int(time.time())
+        if entities:
+            new["entities"] = entities
+        # Omitting reply_markup in an edit removes the inline keyboard, like Telegram.
+        if markup is not None:
+            new["reply_markup"] = markup
+        chat.bot_messages[new["message_id"]] = new
+        return copy.deepcopy(new)
+
+    def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat, old = self._message_to_edit(params)
+        if "text" not in old:
+            raise _ApiError(400, "Bad Request: there is no text in the message to edit")
+        text, entities = _formatted_text(params)
+        markup = _check_reply_markup(params.get("reply_markup"))
+        return self._store_edit(chat, old, text, entities, markup)
+
+    def _edit_message_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat, old = self._message_to_edit(params)
+        markup = _check_reply_markup(params.get("reply_markup"))
+        return self._store_edit(chat, old, old.get("text", ""), old.get("entities", []), markup)
+
+    def _delete_message(self, params: dict[str, Any]) -> bool:
+        _, chat = self._known_chat(params)
+        message_id = _as_int(params.get("message_id"), 0)
+        # Bots may delete their own messages and, in private chats, the user's.
+        if (
+            chat.bot_messages.pop(message_id, None) is None
+            and chat.user_messages.pop(message_id, None) is None
+        ):
+            raise _ApiError(400, "Bad Request: message to delete not found")
+        return True
+
+    def _answer_callback_query(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id") or "")
+        # A query can be answered once; unknown or already answered ids get the same 400.
+        if self._callback_queries.get(query_id, True):
+            raise _ApiError(400, _QUERY_INVALID)
+        self._callback_queries[query_id] = True
+        return True
+
+    def _send_chat_action(self, params: dict[str, Any]) -> bool:
+        self._known_chat(params)
+        if params.get("action") not in _CHAT_ACTIONS:
+            raise _ApiError(400, "Bad Request: wrong parameter action in request")
+        return True
+
+    def _set_my_commands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list):
+            raise _ApiError(400, 'Bad Request: parameter "commands" is required')
+        for command in commands:
+            name = command.get("command") if isinstance(command, dict) else None
+            if not isinstance(name, str) or not _BOT_COMMAND_RE.fullmatch(name):
+                raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            description = command.get("description")
+            if not isinstance(description, str) or not 1 <= len(description) <= 256:
+                raise _ApiError(400, "Bad Request: command description must be 1-256 characters")
+        key = (_scope_key(params.get("scope")), str(params.get("language_code") or ""))
+        self._commands[key] = [
+            {"command": c["command"], "description": c["description"]} for c in commands
+        ]
+        return True
+
+    def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        key = (_scope_key(params.get("scope")), str(params.get("language_code") or ""))
+        return copy.deepcopy(self._commands.get(key, []))
+
+    def _delete_my_commands(self, params: dict[str, Any]) -> bool:
+        key = (_scope_key(params.get("scope")), str(params.get("language_code") or ""))
+        self._commands.pop(key, None)
+        return True
+
+    def _set_chat_menu_button(self, params: dict[str, Any]) -> bool:
+        chat_id = _norm_chat_id(params.get("chat_id"))
+        button = params.get("menu_button") or {"type": "default"}
+        self.menu_buttons[chat_id if isinstance(chat_id, int) else None] = button
+        return True
+
+    def _get_chat_menu_button(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = _norm_chat_id(params.get("chat_id"))
+        key = chat_id if isinstance(chat_id, int) else None
+        return copy.deepcopy(
+            self.menu_buttons.get(key) or self.menu_buttons.get(None) or {"type": "default"}
+        )
+
+
+# ---------------------------------------------------------------------- request decoding
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    """Decode query string + body (JSON, urlencoded or multipart) into typed params."""
+    params: dict[str, Any] = {}
+    for key, query_value in request.query.items():
+        params[key] = _decode_form_value(key, query_value)
+    if request.content_type == "application/json":
+        raw = await request.read()
+        if raw.strip():
+            try:
+                data = json.loads(raw)
+            except ValueError as exc:
+                raise ValueError("can't parse JSON body") from exc
+            if not isinstance(data, dict):
+                raise ValueError("JSON body must be an object")
+            for key, value in data.items():
+                params[key] = _decode_json_value(key, value)
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # PTB sends urlencoded forms, or multipart when uploading files.
+        form = await request.post()
+        for key, value in form.items():
+            if isinstance(value, web.FileField):
+                content = value.file.read()
+                params[key] = {
+                    "filename": value.filename,
+                    "content_type": value.content_type,
+                    "size": len(content),
+                }
+            else:
+                params[key] = _decode_form_value(
+                    key, bytes(value) if isinstance(value, bytearray) else value
+                )
+    elif request.can_read_body:
+        raw = await request.read()
+        if raw.strip():
+            with contextlib.suppress(ValueError):
+                data = json.loads(raw)
+                if isinstance(data, dict):
+                    for key, value in data.items():
+                        params[key] = _decode_json_value(key, value)
+    return params
+
+
+def _decode_form_value(key: str, value: str | bytes) -> Any:
+    """PTB form-encodes str params raw and everything else json.dumps'ed: undo that."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if key in _STRING_PARAMS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value  # e.g. chat_id="@channel"
+
+
+def _decode_json_value(key: str, value: Any) -> Any:
+    """JSON bodies may still carry nested objects as JSON strings; Telegram accepts both."""
+    if isinstance(value, str) and key not in _STRING_PARAMS:
+        stripped = value.strip()
+        if stripped[:1] in ("{", "[") or (key in _INT_PARAMS and _is_int_text(stripped)):
+            with contextlib.suppress(ValueError):
+                return json.loads(stripped)
+    return value
+
+
+def _is_int_text(text: str) -> bool:
+    return bool(re.fullmatch(r"-?\d+", text))
+
+
+def _as_int(value: Any, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise _ApiError(400, "Bad Request: invalid integer parameter") from exc
+
+
+def _norm_chat_id(value: Any) -> int | str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _is_int_text(value.strip()):
+        return int(value)
+    return str(value)
+
+
+def _json_response(body: dict[str, Any], status: int) -> web.Response:
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"Error {status}"
+
+
+# ---------------------------------------------------------------------- objects
+
+
+def _user(user_id: int, first_name: str, language_code: str | None) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code is not None:
+        user["language_code"] = language_code
+    return user
+
+
+def _chat_object(chat_id: int | str, chat_type: str, first_name: str) -> dict[str, Any]:
+    if chat_type == "private" and isinstance(chat_id, int) and chat_id > 0:
+        return {"id": chat_id, "first_name": first_name, "type": "private"}
+    if chat_type == "private":
+        # Negative ids are groups ("-100…" supergroups) whatever the caller claimed.
+        chat_type = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "title": "Dars test group", "type": chat_type}
+
+
+def _scope_key(scope: Any) -> str:
+    return json.dumps(scope or {"type": "default"}, sort_keys=True)
+
+
+def _reply_to_id(params: dict[str, Any]) -> int | None:
+    reply = params.get("reply_parameters")
+    if isinstance(reply, dict) and reply.get("message_id") is not None:
+        return _as_int(reply.get("message_id"), 0)
+    if params.get("reply_to_message_id") is not None:
+        return _as_int(params.get("reply_to_message_id"), 0)
+    return None
+
+
+def _allows_missing_reply(params: dict[str, Any]) -> bool:
+    reply = params.get("reply_parameters")
+    if isinstance(reply, dict) and reply.get("allow_sending_without_reply") is True:
+        return True
+    return params.get("allow_sending_without_reply") is True
+
+
+def _check_reply_markup(markup: Any) -> dict[str, Any] | None:
+    """Validate reply_markup like Telegram; return what a sent Message echoes back."""
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise _ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" in markup:
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise _ApiError(
+                400,
+                'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup '
+                "must be an Array of Arrays",
+            )
+        for row in rows:
+            for button in row:
+                _check_inline_button(button)
+        # An empty inline keyboard is the same as none (that is how bots remove keyboards).
+        rows = [row for row in rows if row]
+        return {"inline_keyboard": rows} if rows else None
+    if any(key in markup for key in ("keyboard", "remove_keyboard", "force_reply")):
+        return None  # reply keyboards are not echoed back in the Message
+    raise _ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+
+
+def _check_inline_button(button: Any) -> None:
+    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+        raise _ApiError(
+            400,
+            "Bad Request: can't parse inline keyboard button: "
+            'Field "text" must be of type String',
+        )
+    if "callback_data" in button:
+        data = button["callback_data"]
+        # callback_data is limited to 1-64 *bytes* (Bengali letters take 3 bytes each).
+        if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64:
+            raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    elif not any(key in button for key in _INLINE_BUTTON_ACTIONS):
+        raise _ApiError(
+            400,
+            "Bad Request: can't parse inline keyboard button: "
+            "Text buttons are unallowed in the inline keyboard",
+        )
+
+
+# ---------------------------------------------------------------------- text & entities
+
+
+def _u16len(text: str) -> int:
+    """Length in UTF-16 code units, the unit of Telegram entity offsets."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _norm_entities(entities: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(e, sort_keys=True) for e in entities)
+
+
+def _formatted_text(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """Apply parse_mode/entities, trim and length-check `text` like Telegram."""
+    raw = params.get("text")
+    if raw is None or raw == "":
+        raise _ApiError(400, "Bad Request: message text is empty")
+    text = raw if isinstance(raw, str) else json.dumps(raw)
+    given = params.get("entities")
+    parse_mode = params.get("parse_mode")
+    entities: list[dict[str, Any]]
+    if isinstance(given, list):
+        # Explicit entities win over parse_mode.
+        entities = [dict(e) for e in given if isinstance(e, dict)]
+    elif parse_mode:
+        mode = str(parse_mode).lower()
+        try:
+            if mode == "html":
+                text, entities = _parse_html(text)
+            elif mode == "markdownv2":
+                text, entities = _parse_markdown_v2(text)
+            elif mode == "markdown":
+                text, entities = _parse_markdown(text)
+            else:
+                raise _ApiError(400, "Bad Request: unsupported parse_mode")
+        except _EntityError as exc:
+            raise _ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+    else:
+        entities = []
+    text, entities = _trim(text, entities)
+    if not text:
+        raise _ApiError(400, "Bad Request: message text is empty")
+    if _u16len(text) > 4096:
+        raise _ApiError(400, "Bad Request: message is too long")
+    return text, entities
+
+
+def _trim(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram strips leading/trailing whitespace and shifts/clips entities to match."""
+    stripped = text.lstrip(" \t\r\n\v\f")
+    shift = _u16len(text) - _u16len(stripped)
+    stripped = stripped.rstrip(" \t\r\n\v\f")
+    if not shift and stripped == text:
+        return text, entities
+    size = _u16len(stripped)
+    kept = []
+    for entity in entities:
+        start = max(0, int(entity.get("offset", 0)) - shift)
+        end = min(size, int(entity.get("offset", 0)) + int(entity.get("length", 0)) - shift)
+        if end > start:
+            kept.append({**entity, "offset": start, "length": end - start})
+    return stripped, kept
+
+
+class _EntityError(Exception):
+    """Telegram's "can't parse entities" reason."""
+
+
+def _byte_offset(text: str, index: int) -> int:
+    """Telegram reports parse errors at UTF-8 byte offsets."""
+    return len(text[:index].encode("utf-8"))
+
+
+def _entity(kind: str, offset: int, length: int, **extra: Any) -> dict[str, Any]:
+    return {"offset": offset, "length": length, "type": kind, **extra}
+
+
+def _sort_entities(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(entities, key=lambda e: (e["offset"], -e["length"]))
+
+
+def _link(url: str) -> str | None:
+    url = url.strip()
+    if not url or any(ch.isspace() for ch in url):
+        return None
+    return url if "://" in url or url.startswith("tg:") else f"http://{url}"
+
+
+_HTML_TAGS = frozenset(
+    [
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    ]
+)
+_HTML_SIMPLE = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "u": "underline",
+    "ins": "underline",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+}
+# tdlib's is_space() (NUL counts because it scans a NUL-terminated buffer).
+_HTML_SPACES = " \t\r\n\v\0"
+
+
+def _decode_html_entity(text: str, pos: int) -> tuple[str | None, int]:
+    """Decode &lt; &gt; &amp; &quot; and numeric references; anything else stays literal."""
+    end = pos + 1
+    size = len(text)
+    if end < size and text[end] == "#":
+        end += 1
+        value = 0
+        if end < size and text[end] == "x":
+            end += 1
+            while end < size and text[end] in "0123456789abcdefABCDEF" and end - pos < 12:
+                value = value * 16 + int(text[end], 16)
+                end += 1
+        else:
+            while end < size and "0" <= text[end] <= "9" and end - pos < 12:
+                value = value * 10 + int(text[end])
+                end += 1
+        if value == 0 or value >= 0x10FFFF or end - pos >= 10:
+            return None, pos
+        if 0xD800 <= value <= 0xDFFF:
+            raise _EntityError(
+                "Text contains invalid Unicode characters after decoding HTML entities, "
+                "check for unmatched surrogate code units"
+            )
+        char = chr(value)
+    else:
+        while end < size and text[end].isascii() and text[end].isalpha():
+            end += 1
+        char_or_none = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}.get(text[pos + 1 : end])
+        if char_or_none is None:
+            return None, pos
+        char = char_or_none
+    if end < size and text[end] == ";":
+        end += 1
+    return char, end
+
+
+def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram's HTML parse mode (a port of tdlib's parser, same error messages)."""
+    out: list[str] = []
+    u16 = 0
+    entities: list[dict[str, Any]] = []
+    stack: list[tuple[str, str, int, int]] = []  # tag, argument, utf16 start, len(out)
+    size = len(text)
+    i = 0
+    while i < size:
+        char = text[i]
+        if char == "&":
+            decoded, after = _decode_html_entity(text, i)
+            if decoded is not None:
+                out.append(decoded)
+                u16 += _u16len(decoded)
+                i = after
+                continue
+        if char != "<":
+            # A bare "&" or ">" is fine; only "<" always starts a tag ("3 < 5" is an error!).
+            out.append(char)
+            u16 += _u16len(char)
+            i += 1
+            continue
+        begin = i
+        at = _byte_offset(text, begin)
+        i += 1
+        if i >= size or text[i] != "/":
+            while i < size and text[i] not in _HTML_SPACES and text[i] != ">":
+                i += 1
+            if i >= size:
+                raise _EntityError(f"Unclosed start tag at byte offset {at}")
+            tag = text[begin + 1 : i].lower()
+            if tag not in _HTML_TAGS:
+                raise _EntityError(f'Unsupported start tag "{tag}" at byte offset {at}')
+            argument, i = _html_attributes(text, i, tag, at)
+            if tag == "span" and argument != "tg-spoiler":
+                raise _EntityError(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
+            stack.append((tag, argument, u16, len(out)))
+            i += 1  # the ">"
+            continue
+        # an end tag
+        if not stack:
+            raise _EntityError(f"Unexpected end tag at byte offset {at}")
+        while i < size and text[i] not in _HTML_SPACES and text[i] != ">":
+            i += 1
+        end_name = text[begin + 2 : i].lower()
+        while i < size and text[i] in _HTML_SPACES:
+            i += 1
+        if i >= size or text[i] != ">":
+            raise _EntityError(f"Unclosed end tag at byte offset {at}")
+        i += 1
+        tag, argument, start, out_pos = stack.pop()
+        if end_name and end_name != tag:
+            raise _EntityError(
+                f'Unmatched end tag at byte offset {at}, expected "</{tag}>", '
+                f'found "</{end_name}>"'
+            )
+        if u16 > start:
+            _close_html_entity(entities, tag, argument, start, u16 - start, "".join(out[out_pos:]))
+    if stack:
+        raise _EntityError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
+    for entity in entities:
+        entity.pop("_language", None)
+    return "".join(out), _sort_entities(entities)
+
+
+def _html_attributes(text: str, i: int, tag: str, at: int) -> tuple[str, int]:
+    """Parse attributes up to the closing ">" (returned index points at it)."""
+    size = len(text)
+    argument = ""
+    while i < size and text[i] != ">":
+        while i < size and text[i] in _HTML_SPACES:
+            i += 1
+        if i >= size:
+            raise _EntityError(f"Unclosed start tag at byte offset {at}")
+        if text[i] == ">":
+            break
+        name_begin = i
+        while i < size and text[i] not in _HTML_SPACES and text[i] not in "=>":
+            i += 1
+        name = text[name_begin:i]
+        while i < size and text[i] in _HTML_SPACES:
+            i += 1
+        if i >= size or text[i] != "=":
+            if tag == "blockquote" and name.lower() == "expandable":
+                argument = "expandable"
+                continue
+            raise _EntityError(
+                f'Expected equal sign in declaration of an attribute of the tag "{tag}" '
+                f"at byte offset {at}"
+            )
+        i += 1
+        while i < size and text[i] in _HTML_SPACES:
+            i += 1
+        if i >= size:
+            raise _EntityError(f'Unclosed start tag "{tag}" at byte offset {at}')
+        if text[i] not in "'\"":
+            token_begin = i
+            while i < size and text[i].isascii() and (text[i].isalnum() or text[i] in ".-"):
+                i += 1
+            value = text[token_begin:i].lower()
+            if i < size and text[i] not in _HTML_SPACES and text[i] != ">":
+                token_at = _byte_offset(text, token_begin)
+                raise _EntityError(f"Unexpected end of name token at byte offset {token_at}")
+        else:
+            quote = text[i]
+            i += 1
+            chars: list[str] = []
+            while i < size and text[i] != quote:
+                if text[i] == "&":
+                    decoded, after = _decode_html_entity(text, i)
+                    if decoded is not None:
+                        chars.append(decoded)
+                        i = after
+                        continue
+                chars.append(text[i])
+                i += 1
+            if i < size:
+                i += 1
+            value = "".join(chars)
+        if i >= size:
+            raise _EntityError(f"Unclosed start tag at byte offset {at}")
+        if tag == "a" and name == "href":
+            argument = value
+        elif tag == "code" and name == "class" and value.startswith("language-"):
+            argument = value[len("language-") :]
+        elif (tag, name) in (("span", "class"), ("tg-emoji", "emoji-id")):
+            argument = value
+    return argument, i
+
+
+def _close_html_entity(
+    entities: list[dict[str, Any]], tag: str, argument: str, offset: int, length: int, inner: str
+) -> None:
+    last = entities[-1] if entities else None
+    same_range = last is not None and last["offset"] == offset and last["length"] == length
+    if tag in _HTML_SIMPLE:
+        entities.append(_entity(_HTML_SIMPLE[tag], offset, length))
+    elif tag == "a":
+        url = _link(argument or inner)
+        if url is not None:
+            entities.append(_entity("text_link", offset, length, url=url))
+    elif tag == "pre":
+        # <pre><code class="language-x">…</code></pre> is one pre entity with a language.
+        if last is not None and same_range and last["type"] == "code" and last.get("_language"):
+            last["type"] = "pre"
+            last["language"] = last.pop("_language")
+        else:
+            entities.append(_entity("pre", offset, length))
+    elif tag == "code":
+        if last is not None and same_range and last["type"] == "pre" and argument:
+            last["language"] = argument
+        else:
+            entity = _entity("code", offset, length)
+            if argument:
+                entity["_language"] = argument
+            entities.append(entity)
+    elif tag == "blockquote":
+        kind = "expandable_blockquote" if argument else "blockquote"
+        entities.append(_entity(kind, offset, length))
+    elif tag == "tg-emoji" and argument:
+        entities.append(_entity("custom_emoji", offset, length, custom_emoji_id=argument))
+
+
+_MDV2_RESERVED = "_*[]()~`>#+-=|{}.!"
+_MDV2_NAMES = {
+    "bold": "Bold",
+    "italic": "Italic",
+    "underline": "Underline",
+    "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler",
+    "code": "Code",
+    "pre": "Pre",
+    "text_link": "TextUrl",
+    "custom_emoji": "CustomEmoji",
+}
+
+
+def _parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram's MarkdownV2 (port of tdlib): every reserved char outside markup needs "\\"."""
+    out: list[str] = []
+    u16 = 0
+    entities: list[dict[str, Any]] = []
+    # [type, argument, utf16 start, byte offset, len(out)]
+    stack: list[list[Any]] = []
+    quote_start: int | None = None
+    size = len(text)
+    i = 0
+
+    def nxt(k: int) -> str:
+        return text[k] if k < size else ""
+
+    while i < size:
+        char = text[i]
+        at_line_start = i == 0 or text[i - 1] == "\n"
+        if at_line_start and not stack:
+            # ">" at a line start opens/continues a block quote.
+            if char == ">":
+                if quote_start is None:
+                    quote_start = u16
+                i += 1
+                continue
+            if quote_start is not None:
+                entities.append(_entity("blockquote", quote_start, u16 - quote_start))
+                quote_start = None
+        if char == "\\" and 0 < ord(nxt(i + 1) or "\0") <= 126:
+            out.append(text[i + 1])
+            u16 += 1
+            i += 2
+            continue
+        reserved = _MDV2_RESERVED
+        if stack and stack[-1][0] in ("code", "pre"):
+            reserved = "`"
+        if char not in reserved:
+            out.append(char)
+            u16 += _u16len(char)
+            i += 1
+            continue
+        kind = stack[-1][0] if stack else None
+        is_end = (
+            (kind == "bold" and char == "*")
+            or (kind == "italic" and char == "_" and nxt(i + 1) != "_")
+            or (kind == "underline" and char == "_" and nxt(i + 1) == "_")
+            or (kind == "strikethrough" and char == "~")
+            or (kind == "spoiler" and char == "|" and nxt(i + 1) == "|")
+            or (kind == "code" and char == "`")
+            or (kind == "pre" and text[i : i + 3] == "```")
+            or (kind in ("text_link", "custom_emoji") and char == "]")
+        )
+        if not is_end:
+            byte_at = _byte_offset(text, i)
+            argument = ""
+            if char == "_":
+                kind = "underline" if nxt(i + 1) == "_" else "italic"
+                i += 2 if kind == "underline" else 1
+            elif char == "*":
+                kind, i = "bold", i + 1
+            elif char == "~":
+                kind, i = "strikethrough", i + 1
+            elif char == "|" and nxt(i + 1) == "|":
+                kind, i = "spoiler", i + 2
+            elif char == "[":
+                kind, i = "text_link", i + 1
+            elif char == "!" and nxt(i + 1) == "[":
+                kind, i = "custom_emoji", i + 2
+            elif char == "`" and text[i : i + 3] == "```":
+                kind, i = "pre", i + 3
+                lang_end = i
+                while lang_end < size and text[lang_end] not in " \t\r\n\v`":
+                    lang_end += 1
+                if lang_end != i and lang_end < size and text[lang_end] != "`":
+                    argument, i = text[i:lang_end], lang_end
+                if nxt(i) in ("\n", "\r"):
+                    i += 2 if nxt(i + 1) in ("\n", "\r") and nxt(i + 1) != nxt(i) else 1
+            elif char == "`":
+                kind, i = "code", i + 1
+            else:
+                raise _EntityError(
+                    f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
+                )
+            stack.append([kind, argument, u16, byte_at, len(out)])
+            continue
+        # the end of an entity
+        kind, argument, start, _byte_at, out_pos = stack.pop()
+        i += {"underline": 2, "spoiler": 2, "pre": 3}.get(kind, 1)
+        extra: dict[str, Any] = {}
+        if kind in ("text_link", "custom_emoji"):
+            url = "".join(out[out_pos:])
+            if nxt(i) == "(":
+                i += 1
+                url_begin = i
+                chars: list[str] = []
+                while i < size and text[i] != ")":
+                    if text[i] == "\\" and 0 < ord(nxt(i + 1) or "\0") <= 126:
+                        chars.append(text[i + 1])
+                        i += 2
+                        continue
+                    chars.append(text[i])
+                    i += 1
+                if i >= size:
+                    raise _EntityError(
+                        f"Can't find end of a URL at byte offset {_byte_offset(text, url_begin)}"
+                    )
+                i += 1
+                url = "".join(chars)
+            if kind == "custom_emoji":
+                match = re.fullmatch(r"tg://emoji\?id=(\d+)", url)
+                if match is None:
+                    raise _EntityError("Custom emoji URL must have an emoji identifier")
+                extra["custom_emoji_id"] = match.group(1)
+            else:
+                link = _link(url)
+                if link is None:
+                    continue
+                extra["url"] = link
+        if kind == "pre" and argument:
+            extra["language"] = argument
+        if u16 > start:
+            entities.append(_entity(kind, start, u16 - start, **extra))
+    if stack:
+        kind, argument, _start, byte_at, _pos = stack[-1]
+        name = "PreCode" if kind == "pre" and argument else _MDV2_NAMES[kind]
+        raise _EntityError(f"Can't find end of {name} entity at byte offset {byte_at}")
+    if quote_start is not None and u16 > quote_start:
+        entities.append(_entity("blockquote", quote_start, u16 - quote_start))
+    return "".join(out), _sort_entities(entities)
+
+
+def _parse_markdown(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Legacy Markdown: _italic_ *bold* `code` ```pre``` [text](url); no nesting, no escapes."""
+    out: list[str] = []
+    u16 = 0
+    entities: list[dict[str, Any]] = []
+    size = len(text)
+    i = 0
+    while i < size:
+        char = text[i]
+        if char == "\\" and i + 1 < size and text[i + 1] in "_*`[":
+            out.append(text[i + 1])
+            u16 += 1
+            i += 2
+            continue
+        if char not in "_*`[":
+            out.append(char)
+            u16 += _u16len(char)
+            i += 1
+            continue
+        begin = i
+        end_char = "]" if char == "[" else char
+        i += 1
+        is_pre = False
+        language = ""
+        if char == "`" and text[i : i + 2] == "``":
+            i += 2
+            is_pre = True
+            lang_end = i
+            while lang_end < size and text[lang_end] not in " \t\r\n\v`":
+                lang_end += 1
+            if lang_end != i and lang_end < size and text[lang_end] != "`":
+                language, i = text[i:lang_end], lang_end
+            if i < size and text[i] in "\r\n":
+                i += 2 if text[i + 1 : i + 2] in ("\r", "\n") and text[i + 1] != text[i] else 1
+        start = u16
+        inner_begin = len(out)
+        while i < size and (text[i] != end_char or (is_pre and text[i + 1 : i + 3] != "``")):
+            out.append(text[i])
+            u16 += _u16len(text[i])
+            i += 1
+        if i >= size:
+            raise _EntityError(
+                f"Can't find end of the entity starting at byte offset {_byte_offset(text, begin)}"
+            )
+        length = u16 - start
+        if char == "[":
+            url = "".join(out[inner_begin:])
+            if text[i + 1 : i + 2] == "(":
+                i += 2
+                chars: list[str] = []
+                while i < size and text[i] != ")":
+                    chars.append(text[i])
+                    i += 1
+                url = "".join(chars)
+            link = _link(url)
+            if length and link is not None:
+                entities.append(_entity("text_link", start, length, url=link))
+        elif length:
+            if char == "_":
+                entities.append(_entity("italic", start, length))
+            elif char == "*":
+                entities.append(_entity("bold", start, length))
+            elif is_pre:
+                extra = {"language": language} if language else {}
+                entities.append(_entity("pre", start, length, **extra))
+            else:
+                entities.append(_entity("code", start, length))
+        i += 3 if is_pre else 1
+    return "".join(out), _sort_entities(entities)

@@ -1,0 +1,124 @@
+"""End-to-end fixtures: the real Application polling a Bot API emulator on loopback, on the
+test run's PostgreSQL database, with a clock the tests control."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.emulator import ApiCall, BotApiEmulator
+from bot.services.banks import load_banks
+from bot.services.deps import Deps
+from db.engine import create_engine, create_sessionmaker
+from tests.conftest import TABLES, FakeClock
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
+REPLY_METHODS = ("sendMessage", "editMessageText", "answerCallbackQuery")
+
+
+class ChatUser:
+    """A person in a private chat with the bot: sends text, taps buttons, reads replies."""
+
+    def __init__(self, emu: BotApiEmulator, user_id: int, *, language_code: str = "en") -> None:
+        self.emu = emu
+        self.id = user_id
+        self.language_code = language_code
+
+    def _replies(self) -> list[ApiCall]:
+        return [
+            c
+            for c in self.emu.calls
+            if c.method in REPLY_METHODS and c.ok and (c.chat_id == self.id or c.chat_id is None)
+        ]
+
+    async def _settle(self, before: int, *, expect: int = 1, limit: float = 10.0) -> list[ApiCall]:
+        """Wait for at least ``expect`` new replies, then until the bot has been quiet a moment."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while len(self._replies()) - before < expect:
+            if loop.time() > deadline:
+                raise TimeoutError(f"no reply; calls: {[c.method for c in self.emu.calls[-10:]]}")
+            await asyncio.sleep(0.01)
+        quiet_since, count = loop.time(), len(self._replies())
+        while loop.time() - quiet_since < 0.15:
+            await asyncio.sleep(0.02)
+            if len(self._replies()) != count:
+                quiet_since, count = loop.time(), len(self._replies())
+        return self._replies()[before:]
+
+    async def send(self, text: str, *, expect: int = 1) -> list[str]:
+        """Send a text and return the texts of the bot's messages and edits that answer it."""
+        before = len(self._replies())
+        self.emu.push_message(self.id, text, language_code=self.language_code)
+        calls = await self._settle(before, expect=expect)
+        return [c.params["text"] for c in calls if c.method != "answerCallbackQuery"]
+
+    def last_keyboard_message(self) -> dict[str, Any]:
+        for message in reversed(self.emu.chat_messages(self.id)):
+            if message.get("reply_markup"):
+                return message
+        raise AssertionError("no message with buttons")
+
+    def buttons(self) -> list[tuple[str, str]]:
+        message = self.last_keyboard_message()
+        return [
+            (button["text"], button["callback_data"])
+            for row in message["reply_markup"]["inline_keyboard"]
+            for button in row
+        ]
+
+    def button_data(self, label_part: str) -> tuple[int, str]:
+        message = self.last_keyboard_message()
+        for row in message["reply_markup"]["inline_keyboard"]:
+            for button in row:
+                if label_part in button["text"]:
+                    return message["message_id"], button["callback_data"]
+        raise AssertionError(f"no button with {label_part!r} in {self.buttons()}")
+
+    async def tap(self, label_part: str) -> list[str]:
+        """Tap the first button whose label contains ``label_part``; return the bot's texts."""
+        message_id, data = self.button_data(label_part)
+        return await self.tap_data(data, message_id=message_id)
+
+    async def tap_data(self, data: str, *, message_id: int) -> list[str]:
+        before = len(self._replies())
+        self.emu.push_callback(
+            self.id, data, message_id=message_id, language_code=self.language_code
+        )
+        calls = await self._settle(before)
+        return [c.params["text"] for c in calls if c.method != "answerCallbackQuery"]
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def e2e_deps(pg_url: str, sample_bank) -> AsyncIterator[Deps]:
+    engine = create_engine(pg_url)
+    settings = Settings(_env_file=None, database_url=pg_url, telegram_bot_token="123456:TEST")
+    deps = Deps(db=create_sessionmaker(engine), settings=settings, clock=FakeClock())
+    await load_banks(deps.db, sample_bank.problems, sample_bank.files)
+    yield deps
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def bot(emu: BotApiEmulator, e2e_deps: Deps) -> AsyncIterator[BotApiEmulator]:
+    """The real Application, polling the emulator; yields the emulator to talk through."""
+    settings = e2e_deps.settings.model_copy(update={"telegram_api_base_url": emu.base_url})
+    app = build_application(settings, deps=e2e_deps)
+    async with running(app, poll_timeout=1):
+        yield emu
