@@ -251,3 +251,145 @@ class CostRecord(Base):
     student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="SET NULL"))
     problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One scheduled message (a reminder, a weekly summary) claimed before it is sent.
+
+    The unique key (kind, recipient, period) makes every scheduled send happen at most once
+    per period, also with several bot processes; a claim whose send failed (or whose process
+    died) is retried, not lost.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("kind", "recipient_id", "period", name="uq_deliveries_kind_recipient"),
+        CheckConstraint(
+            "status IN ('claimed', 'sent', 'failed', 'gave_up')", name="status_known"
+        ),
+        Index("ix_deliveries_status_claimed_at", "status", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient_id: Mapped[int] = mapped_column(BigInteger)
+    # The recipient's local date (reminders) or ISO week (weekly summaries).
+    period: Mapped[str] = mapped_column(String(16))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=1)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class Guardian(TimestampMixin, Base):
+    """A parent who follows one or more students in their own chat."""
+
+    __tablename__ = "guardians"
+    __table_args__ = (CheckConstraint("language IN ('en', 'bn')", name="language_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekly_summary: Mapped[bool] = mapped_column(Boolean, default=True)
+    daily_summary: Mapped[bool] = mapped_column(Boolean, default=False)
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class GuardianLink(Base):
+    __tablename__ = "guardian_links"
+
+    guardian_id: Mapped[int] = mapped_column(
+        ForeignKey("guardians.id", ondelete="CASCADE"), primary_key=True
+    )
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Teacher(TimestampMixin, Base):
+    __tablename__ = "teachers"
+    __table_args__ = (CheckConstraint("language IN ('en', 'bn')", name="language_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    timezone: Mapped[str] = mapped_column(String(64))
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SchoolClass(Base):
+    __tablename__ = "classes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    teacher_id: Mapped[int] = mapped_column(
+        ForeignKey("teachers.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    # A group chat where the teacher asked the bot to post the weekly class summary.
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ClassMember(Base):
+    __tablename__ = "class_members"
+
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True
+    )
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InviteCode(Base):
+    """A one-time link token; only its SHA-256 is stored."""
+
+    __tablename__ = "invite_codes"
+    __table_args__ = (
+        CheckConstraint("kind IN ('parent', 'class')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'parent' AND student_id IS NOT NULL) OR "
+            "(kind = 'class' AND class_id IS NOT NULL)",
+            name="target_present",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class InviteAttempt(Base):
+    """A redeem attempt, for limiting how fast anyone can guess codes."""
+
+    __tablename__ = "invite_attempts"
+    __table_args__ = (Index("ix_invite_attempts_telegram_at", "telegram_id", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditLog(Base):
+    """Every operator command: who, what, when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

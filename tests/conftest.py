@@ -27,6 +27,15 @@ from problems.bank import parse_banks, sample_bank_dir
 PG_ADMIN_DSN = os.environ.get("DARS_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TABLES = (
+    "audit_log",
+    "invite_attempts",
+    "invite_codes",
+    "class_members",
+    "classes",
+    "teachers",
+    "guardian_links",
+    "guardians",
+    "deliveries",
     "cost_records",
     "generated_hints",
     "responses",
