@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     attempts_per_problem: int = Field(default=2, ge=1, le=5)
     milestones: Annotated[tuple[int, ...], NoDecode] = (3, 7, 14, 30, 50, 100)
     concurrent_updates: int = Field(default=32, ge=1, le=512)
+    # Scheduled sending (reminders, weekly summaries).
+    send_rate_per_second: float = Field(default=25.0, gt=0, le=30)
+    reminder_check_interval_seconds: int = Field(default=60, ge=5, le=3600)
+    # Parents and teachers.
+    invite_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
+    invite_failures_per_hour: int = Field(default=5, ge=1, le=100)
+    # Webhook mode (`dars run --webhook`).
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
 
     @field_validator("operator_ids", mode="before")
     @classmethod

@@ -213,6 +213,14 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         ),
         "bn": "😕 দুঃখিত, আমার দিকে একটি সমস্যা হয়েছে। তোমার কিছুই হারায়নি — আবার চেষ্টা করো।",
     },
+    "reminder": {
+        "en": "⏰ Hi {name}! Today's {count} problems are waiting for you.",
+        "bn": "⏰ হাই {name}! আজকের {count}টি সমস্যা তোমার জন্য অপেক্ষা করছে।",
+    },
+    "reminder_streak": {
+        "en": "⏰ Hi {name}! Your 🔥 {current}-day streak ends tonight unless you practise today.",
+        "bn": "⏰ হাই {name}! আজ অনুশীলন না করলে তোমার 🔥 {current} দিনের ধারাবাহিকতা ভেঙে যাবে।",
+    },
     "cmd_start": {"en": "Start or see your streak", "bn": "শুরু করো বা ধারাবাহিকতা দেখো"},
     "cmd_practice": {"en": "Today's problems", "bn": "আজকের সমস্যা"},
     "cmd_settings": {"en": "Language, class, name, reminder", "bn": "ভাষা, শ্রেণি, নাম, রিমাইন্ডার"},
