@@ -107,6 +107,8 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
                 kind="not_onboarded", lang=student.language if student else "en"
             )
         lang = student.language
+        if not student.reachable:
+            student.reachable = True
         today = local_date(now, student.timezone)
         if open_session is not None:
             if open_session.local_date != today:
@@ -176,6 +178,8 @@ async def _submit(
         if student is None or student.grade is None:
             return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
         lang = student.language
+        if not student.reachable:
+            student.reachable = True  # they wrote to us again: reminders may resume
         if student.awaiting in ("name", "reminder"):
             return AnswerOutcome(kind="awaiting_input", lang=lang)
         if practice is None:
@@ -184,7 +188,9 @@ async def _submit(
             return AnswerOutcome(
                 kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
             )
-        card = await deps.problems.get(s, practice.problem_ids[practice.position])
+        # One query for the whole session when the cache is cold, none when it is warm.
+        cards = await deps.problems.get_many(s, practice.problem_ids)
+        card = cards[practice.problem_ids[practice.position]]
         result = check_answer(card.answer_key, answer)
         if result.verdict is Verdict.UNREADABLE:
             return AnswerOutcome(
@@ -320,7 +326,8 @@ async def _record(
             used_freeze=step.used_freeze,
         )
         return AnswerOutcome(kind=kind, lang=lang, card=card, summary=summary)
-    next_card = await deps.problems.get(s, practice.problem_ids[next_position])
+    next_id = practice.problem_ids[next_position]
+    next_card = (await deps.problems.get_many(s, practice.problem_ids))[next_id]
     next_view = ProblemView(
         session_id=practice.id,
         position=next_position,
@@ -379,7 +386,8 @@ async def _summary(
 
 
 async def _view(deps: Deps, s: AsyncSession, practice: PracticeSession, lang: str) -> ProblemView:
-    card = await deps.problems.get(s, practice.problem_ids[practice.position])
+    cards = await deps.problems.get_many(s, practice.problem_ids)
+    card = cards[practice.problem_ids[practice.position]]
     shown = tuple(
         [
             await hint_text(deps, s, card, lang, level)

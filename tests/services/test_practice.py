@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.services import practice
 from bot.services.deps import Deps
-from db.models import PracticeSession, Response, Streak
+from db.models import PracticeSession, Response, Streak, Student
 from tests.conftest import FakeClock
 from tests.helpers import next_update_id, onboard, right_answer, wrong_answer
 
@@ -304,3 +304,15 @@ async def test_bengali_digits_grade_like_latin(deps, loaded_bank) -> None:
         deps, telegram_id=TID, answer=bengali, update_id=next_update_id()
     )
     assert result.kind == "correct" and result.lang == "bn"
+
+
+async def test_writing_again_makes_an_unreachable_student_reachable(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    async with deps.db.begin() as s:
+        student = await s.scalar(select(Student).where(Student.telegram_id == TID))
+        assert student is not None
+        student.reachable = False
+    await practice.submit_answer(deps, telegram_id=TID, answer="12", update_id=next_update_id())
+    async with deps.db() as s:
+        student = await s.scalar(select(Student).where(Student.telegram_id == TID))
+    assert student is not None and student.reachable is True

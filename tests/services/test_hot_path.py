@@ -1,0 +1,48 @@
+"""The graded-answer hot path stays lean: at most 3 SQL statements (BEGIN/COMMIT aside)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from bot.services import practice
+from bot.services.deps import Deps
+from tests.helpers import next_update_id, onboard, right_answer, wrong_answer
+
+TID = 5550777
+
+
+@contextmanager
+def counted_statements(deps: Deps) -> Iterator[list[str]]:
+    engine = deps.db.kw["bind"].sync_engine
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_graded_answer_costs_at_most_three_statements(deps: Deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    with counted_statements(deps) as statements:
+        outcome = await practice.submit_answer(
+            deps, telegram_id=TID, answer=wrong_answer(view.card), update_id=next_update_id()
+        )
+    assert outcome.kind == "retry"
+    assert len(statements) <= 3, statements
+    with counted_statements(deps) as statements:
+        outcome = await practice.submit_answer(
+            deps, telegram_id=TID, answer=right_answer(view.card), update_id=next_update_id()
+        )
+    assert outcome.kind == "correct" and outcome.next_problem is not None
+    assert len(statements) <= 3, statements
