@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
+from telegram.constants import ChatAction
 
 from bot import keyboards, views
 from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id
@@ -64,7 +67,11 @@ async def on_text(update: Update, context: Context) -> None:
         await reply(update, t(await _language(update, context), "too_long"))
         return
     outcome = await practice.submit_answer(
-        deps, telegram_id=user_id(update), answer=text, update_id=update.update_id
+        deps,
+        telegram_id=user_id(update),
+        answer=text,
+        update_id=update.update_id,
+        on_model_call=_typing(update),
     )
     if outcome.kind == "awaiting_input":
         await on_requested_input(update, context, text)
@@ -152,23 +159,39 @@ async def on_hint_button(update: Update, context: Context) -> None:
         await query.answer()
         await _stale(update, context)
         return
+    answered = False
+
+    async def before_model() -> None:
+        # Stop the button's spinner now: the model may take a few seconds.
+        nonlocal answered
+        answered = True
+        await query.answer()
+        await _typing(update)()
+
     outcome = await practice.request_hint(
         deps_of(context),
         telegram_id=user_id(update),
         session_id=callback.session_id,
         position=callback.position,
         level=callback.extra or 0,
+        on_model_call=before_model,
     )
     lang = outcome.lang
+    popup = {"exhausted": "no_more_hints", "stale": "stale_button"}.get(outcome.kind)
+    if not answered:
+        await query.answer(t(lang, popup) if popup else None)
     if outcome.kind == "shown" and outcome.problem is not None:
-        await query.answer()
         await edit_or_reply(update, *views.problem_message(outcome.problem, lang))
-    elif outcome.kind == "exhausted":
-        await query.answer(t(lang, "no_more_hints"))
-    elif outcome.kind == "stale":
-        await query.answer(t(lang, "stale_button"))
-    else:
-        await query.answer()
+
+
+def _typing(update: Update) -> Callable[[], Awaitable[None]]:
+    """Show "typing…" while the language model thinks (it may take seconds)."""
+
+    async def show() -> None:
+        if update.effective_chat is not None:
+            await update.effective_chat.send_action(ChatAction.TYPING)
+
+    return show
 
 
 async def _stale(update: Update, context: Context) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,6 +14,9 @@ from bot.services.clock import Clock, system_clock
 from db import queries
 from db.models import Problem
 from problems.types import AnswerKey, AnswerType
+
+if TYPE_CHECKING:
+    from bot.services.tutor import Tutor
 
 _BN = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
@@ -103,3 +107,5 @@ class Deps:
     settings: Settings
     clock: Clock = system_clock
     problems: ProblemCache = field(default_factory=ProblemCache)
+    # The language model, or None when it is switched off (no OPENAI_API_KEY).
+    tutor: Tutor | None = None

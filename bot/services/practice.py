@@ -9,8 +9,9 @@ change nothing twice.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,9 @@ from db import queries
 from db.models import PracticeSession, Streak, Student
 from problems.checking import Verdict, check_answer
 from problems.types import AnswerType
+
+if TYPE_CHECKING:
+    from bot.services.tutor import ModelVerdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,12 +161,37 @@ async def submit_answer(
     update_id: int,
     session_id: int | None = None,
     position: int | None = None,
+    on_model_call: Callable[[], Awaitable[None]] | None = None,
 ) -> AnswerOutcome:
-    """Grade a typed answer (or a tapped option) for the current problem and move on."""
+    """Grade a typed answer (or a tapped option) for the current problem and move on.
+
+    Rules grade first. Only a written (``text``) answer the rules found wrong goes to the
+    language model, outside any transaction; ``on_model_call`` lets the chat show "typing…".
+    """
     try:
-        return await _submit(deps, telegram_id, answer, update_id, session_id, position)
+        first = await _submit(deps, telegram_id, answer, update_id, session_id, position)
+        if not isinstance(first, _AskModel):
+            return first
+        assert deps.tutor is not None
+        if on_model_call is not None:
+            await on_model_call()
+        verdict = await deps.tutor.grade_text_answer(
+            card=first.card, answer=answer, language=first.lang, student_id=first.student_id
+        )
+        return await _record_model_verdict(deps, first, verdict, telegram_id, answer, update_id)
     except _LostRace:
         return AnswerOutcome(kind="duplicate", lang="en")
+
+
+@dataclass(frozen=True, slots=True)
+class _AskModel:
+    """The rules said no to a written answer: ask the model before recording anything."""
+
+    card: ProblemCard
+    lang: str
+    student_id: int
+    session_id: int
+    position: int
 
 
 async def _submit(
@@ -172,7 +201,7 @@ async def _submit(
     update_id: int,
     session_id: int | None,
     position: int | None,
-) -> AnswerOutcome:
+) -> AnswerOutcome | _AskModel:
     async with deps.db.begin() as s:
         student, practice = await queries.get_student_and_open_session(s, telegram_id=telegram_id)
         if student is None or student.grade is None:
@@ -196,6 +225,12 @@ async def _submit(
             return AnswerOutcome(
                 kind="unreadable", lang=lang, answer_type=card.answer_type, card=card
             )
+        if (
+            result.verdict is Verdict.INCORRECT
+            and card.answer_type is AnswerType.TEXT
+            and deps.tutor is not None
+        ):
+            return _AskModel(card, lang, student.id, practice.id, practice.position)
         return await _record(
             deps,
             s,
@@ -207,6 +242,37 @@ async def _submit(
             is_correct=result.verdict is Verdict.CORRECT,
             grader="rule",
             confidence=1.0,
+        )
+
+
+async def _record_model_verdict(
+    deps: Deps,
+    asked: _AskModel,
+    verdict: ModelVerdict | None,
+    telegram_id: int,
+    answer: str,
+    update_id: int,
+) -> AnswerOutcome:
+    async with deps.db.begin() as s:
+        student, practice = await queries.get_student_and_open_session(s, telegram_id=telegram_id)
+        if (
+            student is None
+            or practice is None
+            or (practice.id, practice.position) != (asked.session_id, asked.position)
+        ):
+            return AnswerOutcome(kind="duplicate", lang=asked.lang)
+        # No verdict (model down, over budget, refused): the rules' "incorrect" stands.
+        return await _record(
+            deps,
+            s,
+            student=student,
+            practice=practice,
+            card=asked.card,
+            update_id=update_id,
+            student_answer=answer[:500],
+            is_correct=verdict is not None and verdict.is_correct,
+            grader="model" if verdict is not None else "rule",
+            confidence=verdict.confidence if verdict is not None else 1.0,
         )
 
 
@@ -405,7 +471,13 @@ async def _view(deps: Deps, s: AsyncSession, practice: PracticeSession, lang: st
 
 
 async def request_hint(
-    deps: Deps, *, telegram_id: int, session_id: int, position: int, level: int
+    deps: Deps,
+    *,
+    telegram_id: int,
+    session_id: int,
+    position: int,
+    level: int,
+    on_model_call: Callable[[], Awaitable[None]] | None = None,
 ) -> HintOutcome:
     """Reveal hint ``level`` (1–3) of the current problem, once, and count it."""
     async with deps.db.begin() as s:
@@ -431,11 +503,23 @@ async def request_hint(
             return HintOutcome(kind="duplicate", lang=lang)
         practice.hints_on_current = level
         view = await _view(deps, s, practice, lang)
-        return HintOutcome(kind="shown", lang=lang, problem=view, text=view.hints_shown[-1])
+        student_id = student.id
+    text = view.hints_shown[-1]
+    if not text and deps.tutor is not None:
+        # The bank has no such hint: the model writes it once, outside any transaction.
+        if on_model_call is not None:
+            await on_model_call()
+        generated = await deps.tutor.hint_for(
+            card=view.card, language=lang, level=level, student_id=student_id
+        )
+        if generated:
+            text = generated
+            view = replace(view, hints_shown=(*view.hints_shown[:-1], generated))
+    return HintOutcome(kind="shown", lang=lang, problem=view, text=text)
 
 
 async def hint_text(deps: Deps, s: AsyncSession, card: ProblemCard, lang: str, level: int) -> str:
-    """The bank's hint for this level and language, else a stored generated one, else generic."""
+    """The bank's hint for this level and language, else a stored generated one, else ""."""
     bank = card.hints.get(lang, ())
     if len(bank) >= level and bank[level - 1]:
         return bank[level - 1]

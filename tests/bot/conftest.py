@@ -40,10 +40,14 @@ class ChatUser:
         ]
 
     async def _settle(self, before: int, *, expect: int = 1, limit: float = 10.0) -> list[ApiCall]:
-        """Wait for at least ``expect`` new replies, then until the bot has been quiet a moment."""
+        """Wait for ``expect`` new messages or edits, then until the bot is quiet a moment."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
-        while len(self._replies()) - before < expect:
+
+        def texts() -> int:
+            return sum(1 for c in self._replies()[before:] if c.method != "answerCallbackQuery")
+
+        while texts() < expect:
             if loop.time() > deadline:
                 raise TimeoutError(f"no reply; calls: {[c.method for c in self.emu.calls[-10:]]}")
             await asyncio.sleep(0.01)
@@ -88,12 +92,12 @@ class ChatUser:
         message_id, data = self.button_data(label_part)
         return await self.tap_data(data, message_id=message_id)
 
-    async def tap_data(self, data: str, *, message_id: int) -> list[str]:
+    async def tap_data(self, data: str, *, message_id: int, expect: int = 1) -> list[str]:
         before = len(self._replies())
         self.emu.push_callback(
             self.id, data, message_id=message_id, language_code=self.language_code
         )
-        calls = await self._settle(before)
+        calls = await self._settle(before, expect=expect)
         return [c.params["text"] for c in calls if c.method != "answerCallbackQuery"]
 
 

@@ -1,0 +1,1 @@
+"""Fakes of the servers Dars talks to, run on loopback so the real clients are exercised."""
