@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatAction
 
 from bot import keyboards, views
@@ -111,54 +111,62 @@ async def show_answer(update: Update, context: Context, outcome: AnswerOutcome) 
         await reply(update, text, markup)
 
 
-async def on_option_button(update: Update, context: Context) -> None:
-    """A multiple-choice option was tapped."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    callback = keyboards.parse_callback(query.data)
-    if callback is None or callback.session_id is None or callback.extra is None:
-        await _stale(update, context)
-        return
-    outcome = await practice.submit_answer(
-        deps_of(context),
-        telegram_id=user_id(update),
-        answer="ABCD"[callback.extra] if callback.extra < 4 else "?",
-        update_id=update.update_id,
-        session_id=callback.session_id,
-        position=callback.position,
-    )
-    await show_answer(update, context, outcome)
-
-
-async def on_skip_button(update: Update, context: Context) -> None:
-    """Skip: record it, show the answer and the explanation, and move on."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    callback = keyboards.parse_callback(query.data)
-    if callback is None or callback.session_id is None or callback.position is None:
-        await _stale(update, context)
-        return
-    outcome = await practice.skip_problem(
-        deps_of(context),
-        telegram_id=user_id(update),
-        update_id=update.update_id,
-        session_id=callback.session_id,
-        position=callback.position,
-    )
-    await show_answer(update, context, outcome)
-
-
-async def on_hint_button(update: Update, context: Context) -> None:
-    """Hint: reveal the next level inside the problem message."""
+async def _step_button(
+    update: Update, context: Context
+) -> tuple[CallbackQuery, int, int, int | None] | None:
+    """A step button's query, session id, position and extra; None (and a note) if forged."""
     query = update.callback_query
     assert query is not None
     callback = keyboards.parse_callback(query.data)
     if callback is None or callback.session_id is None or callback.position is None:
         await query.answer()
         await _stale(update, context)
+        return None
+    return query, callback.session_id, callback.position, callback.extra
+
+
+async def on_option_button(update: Update, context: Context) -> None:
+    """A multiple-choice option was tapped."""
+    step = await _step_button(update, context)
+    if step is None:
         return
+    query, session_id, position, extra = step
+    await query.answer()
+    option = extra if extra is not None else 9
+    outcome = await practice.submit_answer(
+        deps_of(context),
+        telegram_id=user_id(update),
+        answer="ABCD"[option] if option < 4 else "?",
+        update_id=update.update_id,
+        session_id=session_id,
+        position=position,
+    )
+    await show_answer(update, context, outcome)
+
+
+async def on_skip_button(update: Update, context: Context) -> None:
+    """Skip: record it, show the answer and the explanation, and move on."""
+    step = await _step_button(update, context)
+    if step is None:
+        return
+    query, session_id, position, _ = step
+    await query.answer()
+    outcome = await practice.skip_problem(
+        deps_of(context),
+        telegram_id=user_id(update),
+        update_id=update.update_id,
+        session_id=session_id,
+        position=position,
+    )
+    await show_answer(update, context, outcome)
+
+
+async def on_hint_button(update: Update, context: Context) -> None:
+    """Hint: reveal the next level inside the problem message."""
+    step = await _step_button(update, context)
+    if step is None:
+        return
+    query, session_id, position, level = step
     answered = False
 
     async def before_model() -> None:
@@ -171,9 +179,9 @@ async def on_hint_button(update: Update, context: Context) -> None:
     outcome = await practice.request_hint(
         deps_of(context),
         telegram_id=user_id(update),
-        session_id=callback.session_id,
-        position=callback.position,
-        level=callback.extra or 0,
+        session_id=session_id,
+        position=position,
+        level=level or 0,
         on_model_call=before_model,
     )
     lang = outcome.lang
