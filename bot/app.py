@@ -15,6 +15,8 @@ from telegram.ext import Application, BaseUpdateProcessor
 from bot.config import Settings
 from bot.handlers import build_handlers
 from bot.handlers.misc import on_error
+from bot.jobs import register_jobs
+from bot.sender import RateLimitedSender
 from bot.services.clock import Clock, system_clock
 from bot.services.deps import Deps
 from bot.texts import t
@@ -107,6 +109,10 @@ def build_application(
             app.bot_data["deps"] = Deps(
                 db=create_sessionmaker(engine), settings=settings, clock=clock
             )
+        # One sender per process: every scheduled message shares its flood limits.
+        app.bot_data.setdefault(
+            "sender", RateLimitedSender(app.bot, per_second=settings.send_rate_per_second)
+        )
         await _set_commands(app)
 
     async def post_shutdown(app: Application) -> None:
@@ -128,4 +134,5 @@ def build_application(
         app.bot_data["deps"] = deps
     app.add_handlers(build_handlers())
     app.add_error_handler(on_error)
+    register_jobs(app, settings)
     return app

@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import Settings, configure_logging
 
 if TYPE_CHECKING:
     from bot.services.banks import LoadSummary
+    from bot.services.deps import Deps
     from problems.bank import ParsedBanks
+
+T = TypeVar("T")
 
 
 def _version() -> str:
@@ -114,9 +117,43 @@ async def _load(settings: Settings, parsed: ParsedBanks, *, dry_run: bool) -> Lo
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import run_polling
+    from bot.runner import run_polling, run_webhook
 
-    return run_polling(settings)
+    return run_webhook(settings) if args.webhook else run_polling(settings)
+
+
+def cmd_teachers_add(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.classes import CLI_ACTOR, add_teacher
+
+    async def add(deps: Deps) -> bool:
+        return await add_teacher(
+            deps, telegram_id=args.telegram_id, actor_telegram_id=CLI_ACTOR, via="cli"
+        )
+
+    created = asyncio.run(_with_deps(settings, add))
+    print(f"{args.telegram_id} {'is now a teacher' if created else 'already was a teacher'}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.reports import stats_text
+    from bot.services.stats import collect_stats
+
+    numbers = asyncio.run(_with_deps(settings, collect_stats))
+    print(stats_text(numbers, "en"))
+    return 0
+
+
+async def _with_deps(settings: Settings, use: Callable[[Deps], Awaitable[T]]) -> T:
+    """Run one use case with its own engine, closed again afterwards."""
+    from bot.services.deps import Deps
+    from db.engine import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    try:
+        return await use(Deps(db=create_sessionmaker(engine), settings=settings))
+    finally:
+        await engine.dispose()
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -152,8 +189,22 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--dry-run", action="store_true", help="report what would change")
     load.set_defaults(func=cmd_problems_load)
 
-    run = sub.add_parser("run", help="run the bot (long polling)")
+    run = sub.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on WEBHOOK_URL (needs WEBHOOK_SECRET) instead of polling",
+    )
     run.set_defaults(func=cmd_run)
+
+    teachers = sub.add_parser("teachers", help="teachers").add_subparsers(
+        dest="teachers_command", required=True
+    )
+    add = teachers.add_parser("add", help="register a teacher by Telegram user id")
+    add.add_argument("telegram_id", type=int)
+    add.set_defaults(func=cmd_teachers_add)
+
+    sub.add_parser("stats", help="usage numbers (the same as /stats)").set_defaults(func=cmd_stats)
 
     console = sub.add_parser("console", help="chat with the tutor in this terminal")
     console.add_argument(

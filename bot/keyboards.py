@@ -128,3 +128,136 @@ def problem_keyboard(view: ProblemView, lang: str) -> InlineKeyboardMarkup:
     tools.append(InlineKeyboardButton(t(lang, "skip_button"), callback_data=_step(SKIP, view)))
     rows.append(tools)
     return InlineKeyboardMarkup(rows)
+
+
+# ---------------------------------------------------------------- parents, classes, privacy
+# Each of these has its own strict pattern; ids in them are only a choice among the caller's
+# own links, which the services look up again by the caller's Telegram id.
+UNLINK = "fu"
+PARENT_SETTING = "fs"
+CLASS_JOIN = "cj"
+CLASS_LINK = "cl"
+DELETE = "del"
+CANCEL = "cx"
+
+_UNLINK = re.compile(rf"^{UNLINK}:(?:(all)|c:(\d{{1,12}}))$")
+_PARENT_SETTING = re.compile(rf"^{PARENT_SETTING}:(weekly|daily|lang)$")
+_CLASS_JOIN = re.compile(rf"^{CLASS_JOIN}:([A-Za-z0-9_-]{{16,62}})$")
+_CLASS_LINK = re.compile(rf"^{CLASS_LINK}:(\d{{1,12}})$")
+
+
+def parse_unlink(data: str | None) -> int | str | None:
+    """``fu:all`` → "all" (a student's parents), ``fu:c:<id>`` → a child id, else None."""
+    match = _UNLINK.match(data or "")
+    if not match:
+        return None
+    return "all" if match[1] else int(match[2])
+
+
+def parse_parent_setting(data: str | None) -> str | None:
+    match = _PARENT_SETTING.match(data or "")
+    return match[1] if match else None
+
+
+def parse_class_join(data: str | None) -> str | None:
+    """The class-link token a Join button carries, else None."""
+    match = _CLASS_JOIN.match(data or "")
+    return match[1] if match else None
+
+
+def parse_class_link(data: str | None) -> int | None:
+    match = _CLASS_LINK.match(data or "")
+    return int(match[1]) if match else None
+
+
+def _cancel(lang: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(t(lang, "cancel_button"), callback_data=CANCEL)
+
+
+def unlink_parents_keyboard(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(lang, "unlink_yes"), callback_data=f"{UNLINK}:all"),
+                _cancel(lang),
+            ]
+        ]
+    )
+
+
+def unlink_children_keyboard(
+    lang: str, children: tuple[tuple[int, str], ...]
+) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                t(lang, "unlink_child_button", name=name), callback_data=f"{UNLINK}:c:{child_id}"
+            )
+        ]
+        for child_id, name in children
+    ]
+    rows.append([_cancel(lang)])
+    return InlineKeyboardMarkup(rows)
+
+
+def parent_settings_keyboard(lang: str, *, weekly: bool, daily: bool) -> InlineKeyboardMarkup:
+    def state(on: bool) -> str:
+        return t(lang, "state_on" if on else "state_off")
+
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, "parent_weekly_button", state=state(weekly)),
+                    callback_data=f"{PARENT_SETTING}:weekly",
+                ),
+                InlineKeyboardButton(
+                    t(lang, "parent_daily_button", state=state(daily)),
+                    callback_data=f"{PARENT_SETTING}:daily",
+                ),
+            ],
+            [
+                InlineKeyboardButton(
+                    t(lang, "parent_language_button"), callback_data=f"{PARENT_SETTING}:lang"
+                )
+            ],
+        ]
+    )
+
+
+def join_class_keyboard(lang: str, token: str) -> InlineKeyboardMarkup:
+    """Join (the student's consent) carries the link's token, to be checked again on tap."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, "join_button"), callback_data=f"{CLASS_JOIN}:{token}"
+                ),
+                _cancel(lang),
+            ]
+        ]
+    )
+
+
+def class_links_keyboard(lang: str, classes: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, "class_link_button", name=name), callback_data=f"{CLASS_LINK}:{cid}"
+                )
+            ]
+            for cid, name in classes
+        ]
+    )
+
+
+def delete_keyboard(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(lang, "delete_yes"), callback_data=f"{DELETE}:yes"),
+                _cancel(lang),
+            ]
+        ]
+    )

@@ -1,9 +1,12 @@
-"""Run the bot against Telegram (or a self-hosted Bot API server) by long polling."""
+"""Run the bot against Telegram (or a self-hosted Bot API server): long polling or webhooks."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import signal
+from urllib.parse import urlparse
 
 from telegram import Update
 
@@ -43,3 +46,56 @@ def run_polling(settings: Settings) -> int:
     app = build_application(settings)
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
+
+
+# What Telegram accepts as a webhook secret_token.
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def webhook_problem(settings: Settings) -> str | None:
+    """None when the webhook settings are usable, else what the operator has to fix."""
+    url = settings.webhook_url
+    if not url or settings.webhook_secret is None:
+        return "`dars run --webhook` needs WEBHOOK_URL and WEBHOOK_SECRET to be set"
+    parsed = urlparse(url)
+    if parsed.scheme not in ("https", "http") or not parsed.netloc:
+        return "WEBHOOK_URL must be a full URL such as https://dars.example.org/telegram"
+    if not _SECRET.fullmatch(settings.webhook_secret.get_secret_value()):
+        return "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+    return None
+
+
+def run_webhook(settings: Settings) -> int:
+    """Check settings and schema, then serve webhooks until SIGINT or SIGTERM."""
+    if settings.telegram_bot_token is None:
+        logger.error("TELEGRAM_BOT_TOKEN is not set")
+        return 2
+    problem = webhook_problem(settings)
+    if problem:
+        logger.error("%s", problem)
+        return 2
+    problem = asyncio.run(check_schema(settings.database_url))
+    if problem:
+        logger.error("%s", problem)
+        return 2
+    asyncio.run(_serve_webhook(settings))
+    return 0
+
+
+async def _serve_webhook(settings: Settings) -> None:
+    from bot.webhook import serving
+
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    app = build_application(settings)
+    async with serving(
+        app,
+        url=settings.webhook_url,
+        secret=settings.webhook_secret.get_secret_value(),
+        host=settings.webhook_listen,
+        port=settings.webhook_port,
+    ):
+        await stop.wait()

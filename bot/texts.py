@@ -162,7 +162,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "💡 Hint — up to 3 hints per problem, each a bit more help\n"
             "⏭ Skip — move on and see the answer\n"
             "/settings — language, class, name and daily reminder\n"
-            "/start — start again or see your streak\n\n"
+            "/start — start again or see your streak\n"
+            "/invite — a link for your parent to follow your progress\n"
+            "/delete_my_data — delete everything Dars knows about you\n\n"
             "Answer a little every day to grow your 🔥 streak!"
         ),
         "bn": (
@@ -171,7 +173,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "💡 সংকেত — প্রতি সমস্যায় ৩টি পর্যন্ত সংকেত, প্রতিটিতে একটু বেশি সাহায্য\n"
             "⏭ বাদ দাও — পরের সমস্যায় যাও এবং উত্তর দেখো\n"
             "/settings — ভাষা, শ্রেণি, নাম ও প্রতিদিনের রিমাইন্ডার\n"
-            "/start — আবার শুরু করো বা ধারাবাহিকতা দেখো\n\n"
+            "/start — আবার শুরু করো বা ধারাবাহিকতা দেখো\n"
+            "/invite — মা-বাবা যেন তোমার অগ্রগতি দেখতে পান, তার লিংক\n"
+            "/delete_my_data — দার্স-এ তোমার সব তথ্য মুছে ফেলো\n\n"
             "প্রতিদিন একটু করে উত্তর দাও, তোমার 🔥 ধারাবাহিকতা বাড়াও!"
         ),
     },
@@ -221,6 +225,344 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "⏰ Hi {name}! Your 🔥 {current}-day streak ends tonight unless you practise today.",
         "bn": "⏰ হাই {name}! আজ অনুশীলন না করলে তোমার 🔥 {current} দিনের ধারাবাহিকতা ভেঙে যাবে।",
     },
+    # ---------------------------------------------------------------- parents
+    "invite_link": {
+        "en": (
+            "👨‍👩‍👧 Send this link to your parent or guardian. It works once, "
+            "within {hours} hours:\n{link}\n\n"
+            "When they open it, they will see your streak and a weekly summary of your practice."
+        ),
+        "bn": (
+            "👨‍👩‍👧 এই লিংকটি তোমার মা-বাবা বা অভিভাবককে পাঠাও। এটি একবারই কাজ করবে, "
+            "{hours} ঘণ্টার মধ্যে:\n{link}\n\n"
+            "লিংকটি খুললে তাঁরা তোমার ধারাবাহিকতা আর প্রতি সপ্তাহের অনুশীলনের সারসংক্ষেপ দেখতে পাবেন।"
+        ),
+    },
+    "parent_linked": {
+        "en": (
+            "✅ You now follow {name}'s practice on Dars.\n"
+            "Send /summary any time to see their progress; a weekly summary arrives every "
+            "Sunday evening. /unlink stops it."
+        ),
+        "bn": (
+            "✅ এখন থেকে আপনি দার্স-এ {name}-এর অনুশীলন দেখতে পাবেন।\n"
+            "যেকোনো সময় /summary পাঠিয়ে অগ্রগতি দেখুন; প্রতি রবিবার সন্ধ্যায় একটি সাপ্তাহিক "
+            "সারসংক্ষেপ আসবে। বন্ধ করতে /unlink পাঠান।"
+        ),
+    },
+    "student_parent_linked": {
+        "en": (
+            "👨‍👩‍👧 A parent has linked to your progress on Dars. They can see your streak "
+            "and a summary of your practice. Send /unlink to remove them."
+        ),
+        "bn": (
+            "👨‍👩‍👧 তোমার একজন অভিভাবক দার্স-এ তোমার অগ্রগতির সাথে যুক্ত হয়েছেন। তিনি তোমার "
+            "ধারাবাহিকতা আর অনুশীলনের সারসংক্ষেপ দেখতে পাবেন। সরাতে চাইলে /unlink পাঠাও।"
+        ),
+    },
+    "parent_already_linked": {
+        "en": "You already follow {name}. Send /summary to see their progress.",
+        "bn": "আপনি আগে থেকেই {name}-এর অগ্রগতি দেখছেন। দেখতে /summary পাঠান।",
+    },
+    "link_used": {
+        "en": "This link was already used. Ask your child to send /invite to Dars for a new one.",
+        "bn": "এই লিংকটি আগেই ব্যবহার করা হয়েছে। নতুন লিংকের জন্য আপনার সন্তানকে দার্স-এ /invite পাঠাতে বলুন।",
+    },
+    "link_expired": {
+        "en": "This link has expired. Ask your child to send /invite to Dars for a new one.",
+        "bn": "এই লিংকের মেয়াদ শেষ হয়ে গেছে। নতুন লিংকের জন্য আপনার সন্তানকে দার্স-এ /invite পাঠাতে বলুন।",
+    },
+    "link_invalid": {
+        "en": (
+            "This link is not valid. Check that the whole link was opened, or ask for a new one."
+        ),
+        "bn": "এই লিংকটি সঠিক নয়। পুরো লিংকটি খোলা হয়েছে কি না দেখুন, অথবা নতুন লিংক চেয়ে নিন।",
+    },
+    "link_throttled": {
+        "en": "Too many links that did not work. Please wait an hour and try again.",
+        "bn": "অনেকবার এমন লিংক চেষ্টা করা হয়েছে যা কাজ করেনি। এক ঘণ্টা পরে আবার চেষ্টা করুন।",
+    },
+    "link_own": {
+        "en": "This link is for your parent or guardian — send it to them. 🙂",
+        "bn": "এই লিংকটি তোমার মা-বাবা বা অভিভাবকের জন্য — লিংকটি তাঁদের পাঠাও। 🙂",
+    },
+    "parent_welcome": {
+        "en": (
+            "👋 Welcome to Dars! You follow: {names}.\n"
+            "/summary — their progress\n/unlink — stop following a child\n"
+            "/delete_my_data — delete your data"
+        ),
+        "bn": (
+            "👋 দার্স-এ স্বাগতম! আপনি যাদের অগ্রগতি দেখছেন: {names}।\n"
+            "/summary — তাদের অগ্রগতি\n/unlink — কোনো সন্তানের অগ্রগতি আর না দেখতে\n"
+            "/delete_my_data — আপনার তথ্য মুছে ফেলতে"
+        ),
+    },
+    "summary_no_children": {
+        "en": (
+            "You don't follow any student yet. Ask your child to send /invite to Dars, "
+            "then open the link they send you."
+        ),
+        "bn": (
+            "আপনি এখনো কোনো শিক্ষার্থীর অগ্রগতি দেখছেন না। আপনার সন্তানকে দার্স-এ /invite "
+            "পাঠাতে বলুন, তারপর সে যে লিংক পাঠাবে সেটি খুলুন।"
+        ),
+    },
+    "summary_header": {
+        "en": "📊 Progress over the last {days} days",
+        "bn": "📊 গত {days} দিনের অগ্রগতি",
+    },
+    "weekly_summary_header": {
+        "en": "📅 Your weekly summary from Dars",
+        "bn": "📅 দার্স থেকে আপনার সাপ্তাহিক সারসংক্ষেপ",
+    },
+    "daily_summary_header": {
+        "en": "🔔 Today's update from Dars",
+        "bn": "🔔 দার্স থেকে আজকের খবর",
+    },
+    "summary_child": {
+        "en": (
+            "👤 {name}\n🔥 Streak: {current} days (longest {longest})\n"
+            "📅 {days}  (oldest → today)\n"
+            "✅ Solved: {solved} · 🎯 Accuracy: {accuracy} · 💡 Hints: {hints}"
+        ),
+        "bn": (
+            "👤 {name}\n🔥 ধারাবাহিকতা: {current} দিন (সর্বোচ্চ {longest})\n"
+            "📅 {days}  (পুরোনো → আজ)\n"
+            "✅ সমাধান: {solved}টি · 🎯 সঠিকতা: {accuracy} · 💡 সংকেত: {hints}টি"
+        ),
+    },
+    "summary_weakest": {
+        "en": "📌 Needs more practice: {topic} ({accuracy} right)",
+        "bn": "📌 আরও অনুশীলন দরকার: {topic} ({accuracy} সঠিক)",
+    },
+    "summary_legend": {
+        "en": "✅ practised · ▫️ no practice",
+        "bn": "✅ অনুশীলন করেছে · ▫️ করেনি",
+    },
+    "summary_settings": {
+        "en": "Weekly summary (Sunday evening): {weekly} · Daily summary: {daily}",
+        "bn": "সাপ্তাহিক সারসংক্ষেপ (রবিবার সন্ধ্যা): {weekly} · দৈনিক সারসংক্ষেপ: {daily}",
+    },
+    "state_on": {"en": "on", "bn": "চালু"},
+    "state_off": {"en": "off", "bn": "বন্ধ"},
+    "no_value": {"en": "—", "bn": "—"},
+    "parent_weekly_button": {"en": "📅 Weekly: {state}", "bn": "📅 সাপ্তাহিক: {state}"},
+    "parent_daily_button": {"en": "🔔 Daily: {state}", "bn": "🔔 দৈনিক: {state}"},
+    "parent_language_button": {"en": "🌐 বাংলা", "bn": "🌐 English"},
+    "unlink_student_confirm": {
+        "en": (
+            "Unlink the {count} parent(s) who follow you? They will no longer see your progress."
+        ),
+        "bn": "তোমার সাথে যুক্ত {count} জন অভিভাবককে সরাবে? তাঁরা আর তোমার অগ্রগতি দেখতে পাবেন না।",
+    },
+    "unlink_yes": {"en": "✅ Yes, unlink", "bn": "✅ হ্যাঁ, সরাও"},
+    "cancel_button": {"en": "✖️ Cancel", "bn": "✖️ বাতিল"},
+    "unlink_choose_child": {
+        "en": "Which child do you want to stop following?",
+        "bn": "কোন সন্তানের অগ্রগতি আর দেখতে চান না?",
+    },
+    "unlink_child_button": {"en": "✖️ {name}", "bn": "✖️ {name}"},
+    "unlink_nothing": {
+        "en": "Nobody is linked with you, so there is nothing to unlink.",
+        "bn": "কেউ যুক্ত নেই, তাই সরানোর কিছু নেই।",
+    },
+    "unlink_done_student": {
+        "en": "Done — no parent follows your progress any more.",
+        "bn": "হয়ে গেছে — এখন আর কোনো অভিভাবক তোমার অগ্রগতি দেখবেন না।",
+    },
+    "unlink_done_parent": {
+        "en": "Done — you no longer follow {name}.",
+        "bn": "হয়ে গেছে — আপনি আর {name}-এর অগ্রগতি দেখবেন না।",
+    },
+    "unlink_not_linked": {
+        "en": "That student is not linked with you.",
+        "bn": "এই শিক্ষার্থী আপনার সাথে যুক্ত নয়।",
+    },
+    "cancelled": {"en": "OK, nothing was changed.", "bn": "ঠিক আছে, কিছুই বদলানো হয়নি।"},
+    # ---------------------------------------------------------------- teachers and classes
+    "teacher_welcome": {
+        "en": (
+            "👋 Hello, teacher!\n/newclass NAME — create a class and get its join link\n"
+            "/class — your classes and this week's practice\n"
+            "/postsummary — send it in a group chat to post the class summary there"
+        ),
+        "bn": (
+            "👋 স্বাগতম, শিক্ষক!\n/newclass নাম — নতুন ক্লাস তৈরি করে যোগদানের লিংক নিন\n"
+            "/class — আপনার ক্লাস ও এই সপ্তাহের অনুশীলন\n"
+            "/postsummary — গ্রুপ চ্যাটে পাঠালে সেখানে ক্লাসের সারসংক্ষেপ পোস্ট হবে"
+        ),
+    },
+    "teachers_only": {
+        "en": "This command is for teachers registered with Dars.",
+        "bn": "এই কমান্ডটি শুধু দার্স-এ নিবন্ধিত শিক্ষকদের জন্য।",
+    },
+    "newclass_usage": {
+        "en": "Send the class name after the command, for example: /newclass 7B Maths",
+        "bn": "কমান্ডের পরে ক্লাসের নাম লিখুন, যেমন: /newclass সপ্তম-খ গণিত",
+    },
+    "class_created": {
+        "en": (
+            "🏫 Class “{name}” is ready.\nShare this link with your students — the whole "
+            "class can use it for {days} days:\n{link}\n"
+            "Each student opens it and taps Join. Send /class to see their progress."
+        ),
+        "bn": (
+            "🏫 “{name}” ক্লাস তৈরি হয়েছে।\nলিংকটি শিক্ষার্থীদের সাথে শেয়ার করুন — পুরো ক্লাস "
+            "{days} দিন এটি ব্যবহার করতে পারবে:\n{link}\n"
+            "প্রত্যেক শিক্ষার্থী লিংক খুলে “যোগ দাও” চাপবে। অগ্রগতি দেখতে /class পাঠান।"
+        ),
+    },
+    "class_link": {
+        "en": "🔗 New join link for “{name}”, valid for {days} days:\n{link}",
+        "bn": "🔗 “{name}” ক্লাসের নতুন যোগদানের লিংক, {days} দিন কাজ করবে:\n{link}",
+    },
+    "class_join_prompt": {
+        "en": (
+            "🏫 Join the class “{name}” on Dars?\nYour teacher will see your name, your streak "
+            "and how much you practise each week."
+        ),
+        "bn": (
+            "🏫 দার্স-এ “{name}” ক্লাসে যোগ দেবে?\nতোমার শিক্ষক তোমার নাম, ধারাবাহিকতা আর প্রতি "
+            "সপ্তাহে কতটা অনুশীলন করো তা দেখতে পাবেন।"
+        ),
+    },
+    "join_button": {"en": "✅ Join", "bn": "✅ যোগ দাও"},
+    "class_joined": {
+        "en": "✅ You joined “{name}”. Keep practising every day!",
+        "bn": "✅ তুমি “{name}” ক্লাসে যোগ দিয়েছ। প্রতিদিন অনুশীলন চালিয়ে যাও!",
+    },
+    "class_already_member": {
+        "en": "You are already in “{name}”.",
+        "bn": "তুমি আগে থেকেই “{name}” ক্লাসে আছ।",
+    },
+    "class_need_student": {
+        "en": (
+            "To join a class, first send /start and finish setting up Dars, "
+            "then open the class link again."
+        ),
+        "bn": "ক্লাসে যোগ দিতে আগে /start পাঠিয়ে দার্স সেটআপ শেষ করো, তারপর ক্লাসের লিংকটি আবার খোলো।",
+    },
+    "class_link_invalid": {
+        "en": "This class link is not valid. Please ask your teacher for the link again.",
+        "bn": "এই ক্লাসের লিংকটি সঠিক নয়। শিক্ষকের কাছ থেকে লিংকটি আবার চেয়ে নাও।",
+    },
+    "class_link_expired": {
+        "en": "This class link has expired. Please ask your teacher for a new one.",
+        "bn": "এই ক্লাসের লিংকের মেয়াদ শেষ। শিক্ষকের কাছ থেকে নতুন লিংক চেয়ে নাও।",
+    },
+    "class_none": {
+        "en": "You have no classes yet. Create one with /newclass NAME.",
+        "bn": "আপনার এখনো কোনো ক্লাস নেই। /newclass নাম পাঠিয়ে একটি তৈরি করুন।",
+    },
+    "class_report_header": {
+        "en": "🏫 {name} · students: {count} · this week",
+        "bn": "🏫 {name} · শিক্ষার্থী: {count} জন · এই সপ্তাহ",
+    },
+    "class_report_legend": {
+        "en": "🔥 streak · 📅 days practised this week · ✅ problems solved",
+        "bn": "🔥 ধারাবাহিকতা · 📅 এই সপ্তাহে অনুশীলনের দিন · ✅ সমাধান করা সমস্যা",
+    },
+    "class_report_line": {
+        "en": "{name} — 🔥{current} · 📅{days}/7 · ✅{solved}",
+        "bn": "{name} — 🔥{current} · 📅{days}/৭ · ✅{solved}",
+    },
+    "class_report_empty": {
+        "en": "No students yet — share the join link.",
+        "bn": "এখনো কোনো শিক্ষার্থী নেই — যোগদানের লিংকটি শেয়ার করুন।",
+    },
+    "class_link_button": {"en": "🔗 New link: {name}", "bn": "🔗 নতুন লিংক: {name}"},
+    "weekly_class_header": {
+        "en": "📅 Weekly class summary from Dars",
+        "bn": "📅 দার্স থেকে ক্লাসের সাপ্তাহিক সারসংক্ষেপ",
+    },
+    "postsummary_private": {
+        "en": (
+            "Send /postsummary in your class's group chat (add me to the group first). "
+            "I will post the class summary there, and again every Sunday evening."
+        ),
+        "bn": (
+            "ক্লাসের গ্রুপ চ্যাটে /postsummary পাঠান (আগে আমাকে গ্রুপে যোগ করুন)। "
+            "আমি সেখানে ক্লাসের সারসংক্ষেপ পোস্ট করব, আর প্রতি রবিবার সন্ধ্যায় আবার করব।"
+        ),
+    },
+    "postsummary_choose": {
+        "en": "You have several classes. Send /postsummary followed by one of: {names}",
+        "bn": "আপনার কয়েকটি ক্লাস আছে। /postsummary-এর পরে এগুলোর একটির নাম লিখুন: {names}",
+    },
+    "postsummary_not_found": {
+        "en": "None of your classes is called “{name}”. Your classes: {names}",
+        "bn": "“{name}” নামে আপনার কোনো ক্লাস নেই। আপনার ক্লাস: {names}",
+    },
+    # ---------------------------------------------------------------- operators
+    "addteacher_usage": {
+        "en": "Usage: /addteacher TELEGRAM_ID",
+        "bn": "ব্যবহার: /addteacher TELEGRAM_ID",
+    },
+    "addteacher_done": {"en": "✅ {id} is now a teacher.", "bn": "✅ {id} এখন একজন শিক্ষক।"},
+    "addteacher_exists": {"en": "{id} is already a teacher.", "bn": "{id} আগে থেকেই শিক্ষক।"},
+    "stats": {
+        "en": (
+            "📈 Dars\n"
+            "Students: {students} · parents: {parents} · teachers: {teachers}\n"
+            "Active today: {active_today} · this week: {active_week}\n"
+            "Sessions completed: {sessions} (today {sessions_today})\n"
+            "Accuracy: {accuracy} of {answers} answers\n"
+            "Reminders sent: {reminders} (today {reminders_today})\n"
+            "LLM cost today (UTC): ${cost}"
+        ),
+        "bn": (
+            "📈 দার্স\n"
+            "শিক্ষার্থী: {students} · অভিভাবক: {parents} · শিক্ষক: {teachers}\n"
+            "আজ সক্রিয়: {active_today} · এই সপ্তাহে: {active_week}\n"
+            "সম্পন্ন অনুশীলন: {sessions} (আজ {sessions_today})\n"
+            "সঠিকতা: {answers}টি উত্তরের {accuracy}\n"
+            "পাঠানো রিমাইন্ডার: {reminders} (আজ {reminders_today})\n"
+            "আজকের LLM খরচ (UTC): ${cost}"
+        ),
+    },
+    # ---------------------------------------------------------------- privacy
+    "delete_confirm_student": {
+        "en": (
+            "🗑 This deletes your name, settings, streak and your links to parents and classes. "
+            "Your answers stay for statistics, without your name. This cannot be undone. "
+            "Delete your data?"
+        ),
+        "bn": (
+            "🗑 এতে তোমার নাম, সেটিংস, ধারাবাহিকতা এবং অভিভাবক ও ক্লাসের সাথে সংযোগ মুছে যাবে। "
+            "পরিসংখ্যানের জন্য তোমার উত্তরগুলো নাম ছাড়া থেকে যাবে। এটি আর ফেরানো যাবে না। "
+            "তোমার তথ্য মুছে ফেলবে?"
+        ),
+    },
+    "delete_confirm_parent": {
+        "en": (
+            "🗑 This deletes your parent account and your links to the children you follow. "
+            "This cannot be undone. Delete your data?"
+        ),
+        "bn": (
+            "🗑 এতে আপনার অভিভাবক অ্যাকাউন্ট এবং সন্তানদের সাথে সংযোগ মুছে যাবে। "
+            "এটি আর ফেরানো যাবে না। আপনার তথ্য মুছে ফেলবেন?"
+        ),
+    },
+    "delete_yes": {"en": "🗑 Yes, delete", "bn": "🗑 হ্যাঁ, মুছে ফেলা হোক"},
+    "delete_nothing": {
+        "en": "I don't keep any data about you.",
+        "bn": "আমার কাছে এই অ্যাকাউন্টের কোনো তথ্য নেই।",
+    },
+    "delete_done_student": {
+        "en": (
+            "✅ Done — your data has been deleted. Send /start whenever you want to begin again."
+        ),
+        "bn": "✅ হয়ে গেছে — তোমার তথ্য মুছে ফেলা হয়েছে। আবার শুরু করতে চাইলে যেকোনো সময় /start পাঠাও।",
+    },
+    "delete_done_parent": {
+        "en": "✅ Done — your data has been deleted.",
+        "bn": "✅ হয়ে গেছে — আপনার তথ্য মুছে ফেলা হয়েছে।",
+    },
+    "cmd_invite": {"en": "A link for your parent", "bn": "অভিভাবকের জন্য লিংক"},
+    "cmd_summary": {"en": "Your children's progress", "bn": "সন্তানের অগ্রগতি"},
+    "cmd_unlink": {"en": "Remove a parent link", "bn": "অভিভাবকের সংযোগ সরাও"},
+    "cmd_delete_my_data": {"en": "Delete your data", "bn": "তোমার তথ্য মুছে ফেলো"},
     "cmd_start": {"en": "Start or see your streak", "bn": "শুরু করো বা ধারাবাহিকতা দেখো"},
     "cmd_practice": {"en": "Today's problems", "bn": "আজকের সমস্যা"},
     "cmd_settings": {"en": "Language, class, name, reminder", "bn": "ভাষা, শ্রেণি, নাম, রিমাইন্ডার"},

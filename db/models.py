@@ -264,9 +264,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("kind", "recipient_id", "period", name="uq_deliveries_kind_recipient"),
-        CheckConstraint(
-            "status IN ('claimed', 'sent', 'failed', 'gave_up')", name="status_known"
-        ),
+        CheckConstraint("status IN ('claimed', 'sent', 'failed', 'gave_up')", name="status_known"),
         Index("ix_deliveries_status_claimed_at", "status", "claimed_at"),
     )
 

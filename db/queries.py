@@ -5,13 +5,31 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import GeneratedHint, PracticeSession, Problem, Response, Streak, Student
+from db.models import (
+    AuditLog,
+    ClassMember,
+    CostRecord,
+    Delivery,
+    GeneratedHint,
+    Guardian,
+    GuardianLink,
+    InviteAttempt,
+    InviteCode,
+    PracticeSession,
+    Problem,
+    Response,
+    SchoolClass,
+    Streak,
+    Student,
+    Teacher,
+)
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -220,3 +238,591 @@ async def store_generated_hint_once(
         session, problem_id=problem_id, language=language, level=level
     )
     return stored if stored is not None else text
+
+
+# ---------------------------------------------------------------- parents, teachers, operators
+# Every function below that reads a child's data for a parent or a teacher takes the caller's
+# own telegram_id and filters by it, so ids that came from a client are never trusted alone.
+
+
+async def get_guardian(session: AsyncSession, *, telegram_id: int) -> Guardian | None:
+    return await session.scalar(select(Guardian).where(Guardian.telegram_id == telegram_id))
+
+
+async def create_guardian_once(session: AsyncSession, **values: Any) -> Guardian:
+    """Insert a guardian unless one with this telegram_id exists, then load it."""
+    stmt = _insert(session, Guardian).values(**values)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["telegram_id"]))
+    guardian = await get_guardian(session, telegram_id=values["telegram_id"])
+    assert guardian is not None
+    return guardian
+
+
+async def link_guardian_once(
+    session: AsyncSession, *, guardian_id: int, student_id: int, now: dt.datetime
+) -> bool:
+    """Link a guardian to a student; False when they were already linked."""
+    stmt = (
+        _insert(session, GuardianLink)
+        .values(guardian_id=guardian_id, student_id=student_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["guardian_id", "student_id"])
+        .returning(GuardianLink.student_id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def children_of(session: AsyncSession, *, guardian_telegram_id: int) -> list[Student]:
+    """The students linked to the guardian with this Telegram id, by name."""
+    rows = await session.scalars(
+        select(Student)
+        .join(GuardianLink, GuardianLink.student_id == Student.id)
+        .join(Guardian, Guardian.id == GuardianLink.guardian_id)
+        .where(Guardian.telegram_id == guardian_telegram_id)
+        .order_by(Student.name, Student.id)
+    )
+    return list(rows.all())
+
+
+async def guardians_of(session: AsyncSession, *, student_telegram_id: int) -> list[Guardian]:
+    """The guardians linked to the student with this Telegram id."""
+    rows = await session.scalars(
+        select(Guardian)
+        .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
+        .join(Student, Student.id == GuardianLink.student_id)
+        .where(Student.telegram_id == student_telegram_id)
+        .order_by(Guardian.id)
+    )
+    return list(rows.all())
+
+
+async def delete_guardian_link(
+    session: AsyncSession, *, guardian_telegram_id: int, student_id: int
+) -> bool:
+    """Unlink one child from the guardian with this Telegram id; False if they were not linked."""
+    own = select(Guardian.id).where(Guardian.telegram_id == guardian_telegram_id)
+    result = await session.execute(
+        delete(GuardianLink).where(
+            GuardianLink.guardian_id.in_(own), GuardianLink.student_id == student_id
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_links_of_student(session: AsyncSession, *, student_telegram_id: int) -> int:
+    """Unlink every guardian from the student with this Telegram id; how many were linked."""
+    own = select(Student.id).where(Student.telegram_id == student_telegram_id)
+    result = await session.execute(delete(GuardianLink).where(GuardianLink.student_id.in_(own)))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_invite(session: AsyncSession, **values: Any) -> None:
+    session.add(InviteCode(**values))
+    await session.flush()
+
+
+async def get_invite(session: AsyncSession, *, token_hash: str, kind: str) -> InviteCode | None:
+    return await session.scalar(
+        select(InviteCode).where(InviteCode.token_hash == token_hash, InviteCode.kind == kind)
+    )
+
+
+async def use_parent_invite(
+    session: AsyncSession, *, token_hash: str, now: dt.datetime
+) -> int | None:
+    """Mark a valid, unused parent invite used; its student id, or None if it was not usable.
+
+    One UPDATE … RETURNING, so two people opening the same link at once cannot both use it.
+    """
+    result = await session.execute(
+        update(InviteCode)
+        .where(
+            InviteCode.token_hash == token_hash,
+            InviteCode.kind == "parent",
+            InviteCode.used_at.is_(None),
+            InviteCode.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(InviteCode.student_id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.scalar_one_or_none()
+
+
+async def count_failed_attempts(
+    session: AsyncSession, *, telegram_id: int, since: dt.datetime
+) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(InviteAttempt)
+            .where(
+                InviteAttempt.telegram_id == telegram_id,
+                InviteAttempt.succeeded.is_(False),
+                InviteAttempt.attempted_at > since,
+            )
+        )
+        or 0
+    )
+
+
+async def record_invite_attempt(
+    session: AsyncSession, *, telegram_id: int, succeeded: bool, now: dt.datetime
+) -> None:
+    session.add(InviteAttempt(telegram_id=telegram_id, succeeded=succeeded, attempted_at=now))
+    await session.flush()
+
+
+async def get_teacher(session: AsyncSession, *, telegram_id: int) -> Teacher | None:
+    return await session.scalar(select(Teacher).where(Teacher.telegram_id == telegram_id))
+
+
+async def create_teacher_once(session: AsyncSession, **values: Any) -> bool:
+    """Register a teacher; False when this Telegram id already was one."""
+    stmt = (
+        _insert(session, Teacher)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["telegram_id"])
+        .returning(Teacher.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def classes_of(session: AsyncSession, *, teacher_telegram_id: int) -> list[SchoolClass]:
+    """The classes of the teacher with this Telegram id, oldest first."""
+    rows = await session.scalars(
+        select(SchoolClass)
+        .join(Teacher, Teacher.id == SchoolClass.teacher_id)
+        .where(Teacher.telegram_id == teacher_telegram_id)
+        .order_by(SchoolClass.id)
+    )
+    return list(rows.all())
+
+
+async def get_own_class(
+    session: AsyncSession, *, teacher_telegram_id: int, class_id: int
+) -> SchoolClass | None:
+    """The class with this id, only if the teacher with this Telegram id owns it."""
+    return await session.scalar(
+        select(SchoolClass)
+        .join(Teacher, Teacher.id == SchoolClass.teacher_id)
+        .where(SchoolClass.id == class_id, Teacher.telegram_id == teacher_telegram_id)
+    )
+
+
+async def get_class(session: AsyncSession, *, class_id: int) -> SchoolClass | None:
+    return await session.get(SchoolClass, class_id)
+
+
+async def members_of(
+    session: AsyncSession, *, class_ids: Sequence[int]
+) -> list[tuple[int, Student]]:
+    """(class id, student) for every member of these classes, by name."""
+    if not class_ids:
+        return []
+    rows = await session.execute(
+        select(ClassMember.class_id, Student)
+        .join(Student, Student.id == ClassMember.student_id)
+        .where(ClassMember.class_id.in_(class_ids))
+        .order_by(Student.name, Student.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def count_members(session: AsyncSession, *, class_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(ClassMember).where(ClassMember.class_id == class_id)
+        )
+        or 0
+    )
+
+
+async def add_member_once(
+    session: AsyncSession, *, class_id: int, student_id: int, now: dt.datetime
+) -> bool:
+    """Put a student in a class; False when they were already in it."""
+    stmt = (
+        _insert(session, ClassMember)
+        .values(class_id=class_id, student_id=student_id, joined_at=now)
+        .on_conflict_do_nothing(index_elements=["class_id", "student_id"])
+        .returning(ClassMember.student_id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class DayActivity:
+    """One student's practice session on one of their local days."""
+
+    student_id: int
+    local_date: dt.date
+    completed: bool
+    hints: int
+
+
+async def day_activity(
+    session: AsyncSession, *, student_ids: Sequence[int], since: dt.date, until: dt.date
+) -> list[DayActivity]:
+    """The practice sessions of these students between two local dates (both included)."""
+    if not student_ids:
+        return []
+    rows = await session.execute(
+        select(
+            PracticeSession.student_id,
+            PracticeSession.local_date,
+            PracticeSession.status,
+            PracticeSession.hints_total + PracticeSession.hints_on_current,
+        ).where(
+            PracticeSession.student_id.in_(student_ids),
+            PracticeSession.local_date >= since,
+            PracticeSession.local_date <= until,
+        )
+    )
+    return [DayActivity(r[0] or 0, r[1], r[2] == "completed", int(r[3] or 0)) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicAnswers:
+    """How one student answered one topic on one local day."""
+
+    student_id: int
+    local_date: dt.date
+    topic: str
+    answers: int
+    correct: int
+
+
+async def topic_answers(
+    session: AsyncSession, *, student_ids: Sequence[int], since: dt.date, until: dt.date
+) -> list[TopicAnswers]:
+    """Answers (skips included) per student, local day and topic between two local dates."""
+    if not student_ids:
+        return []
+    rows = await session.execute(
+        select(
+            Response.student_id,
+            PracticeSession.local_date,
+            Problem.topic,
+            func.count(),
+            func.sum(case((Response.is_correct.is_(True), 1), else_=0)),
+        )
+        .join(PracticeSession, PracticeSession.id == Response.session_id)
+        .join(Problem, Problem.id == Response.problem_id)
+        .where(
+            Response.student_id.in_(student_ids),
+            PracticeSession.local_date >= since,
+            PracticeSession.local_date <= until,
+        )
+        .group_by(Response.student_id, PracticeSession.local_date, Problem.topic)
+    )
+    return [TopicAnswers(r[0] or 0, r[1], r[2], int(r[3]), int(r[4] or 0)) for r in rows]
+
+
+async def streaks_of(session: AsyncSession, *, student_ids: Sequence[int]) -> dict[int, Streak]:
+    if not student_ids:
+        return {}
+    rows = await session.scalars(select(Streak).where(Streak.student_id.in_(student_ids)))
+    return {row.student_id: row for row in rows}
+
+
+async def guardians_to_summarise(session: AsyncSession) -> list[Guardian]:
+    """Reachable guardians with at least one linked child and a summary turned on."""
+    linked = select(GuardianLink.guardian_id)
+    rows = await session.scalars(
+        select(Guardian)
+        .where(
+            Guardian.reachable.is_(True),
+            Guardian.weekly_summary.is_(True) | Guardian.daily_summary.is_(True),
+            Guardian.id.in_(linked),
+        )
+        .order_by(Guardian.id)
+    )
+    return list(rows.all())
+
+
+async def teachers_with_classes(session: AsyncSession) -> list[Teacher]:
+    rows = await session.scalars(
+        select(Teacher).where(Teacher.id.in_(select(SchoolClass.teacher_id))).order_by(Teacher.id)
+    )
+    return list(rows.all())
+
+
+async def delivered(
+    session: AsyncSession, *, kind: str, period: str, recipient_ids: Sequence[int]
+) -> set[int]:
+    """Recipients whose delivery of this kind and period was already sent or given up."""
+    if not recipient_ids:
+        return set()
+    rows = await session.scalars(
+        select(Delivery.recipient_id).where(
+            Delivery.kind == kind,
+            Delivery.period == period,
+            Delivery.status.in_(("sent", "gave_up")),
+            Delivery.recipient_id.in_(recipient_ids),
+        )
+    )
+    return set(rows.all())
+
+
+async def add_audit(
+    session: AsyncSession,
+    *,
+    actor_telegram_id: int,
+    action: str,
+    detail: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    session.add(
+        AuditLog(actor_telegram_id=actor_telegram_id, action=action, detail=detail, created_at=now)
+    )
+    await session.flush()
+
+
+async def delete_student(session: AsyncSession, *, telegram_id: int) -> bool:
+    """Delete a student row; the foreign keys anonymise or remove everything that pointed at it."""
+    result = await session.execute(delete(Student).where(Student.telegram_id == telegram_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_guardian(session: AsyncSession, *, telegram_id: int) -> bool:
+    result = await session.execute(delete(Guardian).where(Guardian.telegram_id == telegram_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_deliveries_to(session: AsyncSession, *, recipient_id: int) -> None:
+    await session.execute(delete(Delivery).where(Delivery.recipient_id == recipient_id))
+
+
+async def count_rows(session: AsyncSession, model: Any, *where: Any) -> int:
+    return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def count_active_students(session: AsyncSession, *, since: dt.date) -> int:
+    """Students with a practice session on or after this local date."""
+    return int(
+        await session.scalar(
+            select(func.count(func.distinct(PracticeSession.student_id))).where(
+                PracticeSession.local_date >= since, PracticeSession.student_id.is_not(None)
+            )
+        )
+        or 0
+    )
+
+
+async def answer_totals(session: AsyncSession) -> tuple[int, int]:
+    """(answers, correct answers) over all responses, anonymised ones included."""
+    row = (
+        await session.execute(
+            select(func.count(), func.sum(case((Response.is_correct.is_(True), 1), else_=0)))
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+async def llm_cost_since(session: AsyncSession, *, since: dt.datetime) -> Decimal:
+    """What model calls cost since this instant (refused calls cost nothing and are left out)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(CostRecord.cost_usd), 0)).where(
+            CostRecord.created_at >= since, CostRecord.status != "budget_exceeded"
+        )
+    )
+    return Decimal(str(total or 0))
+
+
+async def classes_in_group(session: AsyncSession, *, chat_id: int) -> list[SchoolClass]:
+    rows = await session.scalars(select(SchoolClass).where(SchoolClass.group_chat_id == chat_id))
+    return list(rows.all())
+
+
+async def ping(session: AsyncSession) -> None:
+    """A trivial round trip, for health checks."""
+    await session.execute(select(1))
+
+
+# ---------------------------------------------------------------- scheduled deliveries
+
+
+async def insert_delivery_once(
+    session: AsyncSession,
+    *,
+    kind: str,
+    recipient_id: int,
+    period: str,
+    student_id: int | None,
+    worker: str,
+    now: dt.datetime,
+) -> bool:
+    """Insert a 'claimed' delivery row; False when one with this key already exists."""
+    stmt = (
+        _insert(session, Delivery)
+        .values(
+            kind=kind,
+            recipient_id=recipient_id,
+            period=period,
+            student_id=student_id,
+            status="claimed",
+            attempts=1,
+            claimed_by=worker,
+            claimed_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["kind", "recipient_id", "period"])
+        .returning(Delivery.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryState:
+    status: str
+    attempts: int
+    claimed_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+async def get_delivery_state(
+    session: AsyncSession, *, kind: str, recipient_id: int, period: str
+) -> DeliveryState | None:
+    """Where the delivery with this key stands, or None when there is none."""
+    row = (
+        await session.execute(
+            select(
+                Delivery.status, Delivery.attempts, Delivery.claimed_at, Delivery.sent_at
+            ).where(
+                Delivery.kind == kind,
+                Delivery.recipient_id == recipient_id,
+                Delivery.period == period,
+            )
+        )
+    ).first()
+    return None if row is None else DeliveryState(row[0], row[1], row[2], row[3])
+
+
+async def update_delivery(
+    session: AsyncSession,
+    *,
+    kind: str,
+    recipient_id: int,
+    period: str,
+    values: dict[str, Any],
+    status_in: Sequence[str],
+    claimed_at: dt.datetime | None = None,
+    attempts: int | None = None,
+    claimed_by: str | None = None,
+    unsent: bool = False,
+) -> bool:
+    """Compare-and-set on one delivery row: True only if it still matched the given state."""
+    conditions = [
+        Delivery.kind == kind,
+        Delivery.recipient_id == recipient_id,
+        Delivery.period == period,
+        Delivery.status.in_(status_in),
+    ]
+    if claimed_at is not None:
+        conditions.append(Delivery.claimed_at == claimed_at)
+    if attempts is not None:
+        conditions.append(Delivery.attempts == attempts)
+    if claimed_by is not None:
+        conditions.append(Delivery.claimed_by == claimed_by)
+    if unsent:
+        conditions.append(Delivery.sent_at.is_(None))
+    result = await session.execute(
+        update(Delivery)
+        .where(*conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _remindable() -> list[Any]:
+    return [
+        Student.grade.is_not(None),
+        Student.reachable.is_(True),
+        Student.reminder_time.is_not(None),
+    ]
+
+
+async def reminder_timezones(session: AsyncSession) -> list[str]:
+    """The distinct time zones of students who could get a reminder at all."""
+    rows = await session.scalars(select(Student.timezone).where(*_remindable()).distinct())
+    return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderCandidate:
+    student_id: int
+    telegram_id: int
+    name: str
+    language: str
+    streak_current: int
+    last_practice_date: dt.date | None
+    freezes_available: int
+
+
+async def reminder_candidates(
+    session: AsyncSession, *, timezone: str, local_time: dt.time, joined_before: dt.datetime
+) -> list[ReminderCandidate]:
+    """Students in one time zone whose reminder time is at or before ``local_time`` and who
+    joined before ``joined_before``, with their streaks; earliest reminder time first."""
+    rows = await session.execute(
+        select(
+            Student.id,
+            Student.telegram_id,
+            Student.name,
+            Student.language,
+            Streak.current,
+            Streak.last_practice_date,
+            Streak.freezes_available,
+        )
+        .outerjoin(Streak, Streak.student_id == Student.id)
+        .where(
+            *_remindable(),
+            Student.timezone == timezone,
+            Student.reminder_time <= local_time,
+            Student.created_at < joined_before,
+        )
+        .order_by(Student.reminder_time, Student.id)
+    )
+    return [ReminderCandidate(r[0], r[1], r[2], r[3], r[4] or 0, r[5], r[6] or 0) for r in rows]
+
+
+# The two lookups below are separate queries rather than NOT EXISTS in the one above on
+# purpose: today's date is always newer than PostgreSQL's statistics, so it expects one
+# matching row and picks a nested loop over a materialized scan, which is quadratic
+# (340 ms for 10,000 students, measured). These use an index each and grow with one day.
+
+
+async def completed_on(session: AsyncSession, *, local_date: dt.date) -> set[int]:
+    """Ids of the students who finished their practice on this local date."""
+    rows = await session.scalars(
+        select(PracticeSession.student_id).where(
+            PracticeSession.local_date == local_date, PracticeSession.status == "completed"
+        )
+    )
+    return {student_id for student_id in rows if student_id is not None}
+
+
+async def delivered_since(
+    session: AsyncSession, *, kind: str, period: str, since: dt.datetime
+) -> set[int]:
+    """Recipients whose ``kind`` message for ``period`` was sent or given up, among the rows
+    claimed since ``since`` (a bound that lets the (status, claimed_at) index do the work)."""
+    rows = await session.scalars(
+        select(Delivery.recipient_id).where(
+            Delivery.status.in_(("sent", "gave_up")),
+            Delivery.claimed_at >= since,
+            Delivery.kind == kind,
+            Delivery.period == period,
+        )
+    )
+    return set(rows)
+
+
+async def set_student_unreachable(session: AsyncSession, *, student_id: int) -> None:
+    """Stop scheduled messages to a student who blocked the bot (writing to it again resets)."""
+    await session.execute(
+        update(Student)
+        .where(Student.id == student_id)
+        .values(reachable=False)
+        .execution_options(synchronize_session=False)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import keyboards
+from bot.handlers import family
 from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id, user_language
 from bot.services import students
 from bot.services.students import Profile
@@ -24,6 +25,9 @@ async def on_start(update: Update, context: Context) -> None:
     """/start: greet a returning student, or begin onboarding a new one."""
     user = update.effective_user
     assert user is not None
+    # Parents and teachers who are not students are greeted in their role, not onboarded.
+    if await family.greet_non_student(update, context):
+        return
     profile, _created = await students.start(
         deps_of(context),
         telegram_id=user.id,

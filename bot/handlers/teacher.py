@@ -1,0 +1,162 @@
+"""Teachers in chat: create classes, share join links, see the week, post it in a group."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import keyboards, reports
+from bot.handlers import misc
+from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id, user_language
+from bot.services import classes, summaries
+from bot.services.classes import ClassInvite, ClassLink
+from bot.texts import t
+
+
+def _language_code(update: Update) -> str | None:
+    return update.effective_user.language_code if update.effective_user else None
+
+
+async def _teacher_language(update: Update, context: Context) -> str | None:
+    return await classes.teacher_language(
+        deps_of(context), telegram_id=user_id(update), language_code=_language_code(update)
+    )
+
+
+def _link_text(context: Context, link: ClassLink, key: str) -> str:
+    url = f"https://t.me/{context.bot.username}?start={link.payload}"
+    return t(link.lang, key, name=link.name, days=classes.CLASS_LINK_DAYS, link=url)
+
+
+async def on_new_class(update: Update, context: Context) -> None:
+    """/newclass NAME: a teacher creates a class and gets the link students join with."""
+    if await _teacher_language(update, context) is None:
+        await reply(update, t(user_language(update), "teachers_only"))
+        return
+    name = " ".join(context.args or [])
+    link = await classes.create_class(deps_of(context), telegram_id=user_id(update), name=name)
+    if link.kind != "created":
+        await reply(update, t(link.lang, "newclass_usage"))
+        return
+    await reply(update, _link_text(context, link, "class_created"))
+
+
+async def on_class(update: Update, context: Context) -> None:
+    """/class: each of the teacher's classes, one line per student, with new-link buttons."""
+    if await _teacher_language(update, context) is None:
+        await reply(update, t(user_language(update), "teachers_only"))
+        return
+    report = await summaries.teacher_report(deps_of(context), telegram_id=user_id(update))
+    assert report is not None
+    markup = (
+        keyboards.class_links_keyboard(report.lang, [(c.class_id, c.name) for c in report.classes])
+        if report.classes
+        else None
+    )
+    await reply(update, reports.class_text(report), markup)
+
+
+async def on_class_link_button(update: Update, context: Context) -> None:
+    """A fresh join link for one of the teacher's own classes."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    class_id = keyboards.parse_class_link(query.data)
+    link = (
+        await classes.new_class_link(
+            deps_of(context), telegram_id=user_id(update), class_id=class_id
+        )
+        if class_id is not None
+        else None
+    )
+    if link is None or link.kind == "not_teacher":
+        await reply(update, t(user_language(update), "teachers_only"))
+        return
+    if link.kind != "created":
+        await reply(update, t(link.lang, "class_none"))
+        return
+    await reply(update, _link_text(context, link, "class_link"))
+
+
+async def show_class_invite(update: Update, context: Context, token: str) -> None:
+    """/start c_…: show a student the class and ask for their consent to join."""
+    invite = await classes.open_class_link(
+        deps_of(context),
+        telegram_id=user_id(update),
+        token=token,
+        language_code=_language_code(update),
+        join=False,
+    )
+    if invite.kind == "ok":
+        await reply(
+            update,
+            t(invite.lang, "class_join_prompt", name=invite.class_name),
+            keyboards.join_class_keyboard(invite.lang, invite.token),
+        )
+        return
+    await reply(update, _invite_text(invite))
+
+
+def _invite_text(invite: ClassInvite) -> str:
+    key = {
+        "joined": "class_joined",
+        "already_member": "class_already_member",
+        "not_student": "class_need_student",
+        "expired": "class_link_expired",
+        "throttled": "link_throttled",
+    }.get(invite.kind, "class_link_invalid")
+    return t(invite.lang, key, name=invite.class_name)
+
+
+async def on_join_button(update: Update, context: Context) -> None:
+    """Join: the student's consent; the link's token is checked again before joining."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    token = keyboards.parse_class_join(query.data) or ""
+    invite = await classes.open_class_link(
+        deps_of(context),
+        telegram_id=user_id(update),
+        token=token,
+        language_code=_language_code(update),
+        join=True,
+    )
+    await edit_or_reply(update, _invite_text(invite))
+
+
+async def on_post_summary(update: Update, context: Context) -> None:
+    """/postsummary [CLASS] in a group: the class's teacher posts its summary there.
+
+    In groups Telegram's privacy mode still delivers commands, so this works without admin
+    rights; everyone else's /postsummary in a group is ignored so the bot does not chatter.
+    """
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type == chat.PRIVATE:
+        lang = await _teacher_language(update, context)
+        if lang is None:
+            await misc.on_unknown_command(update, context)
+        else:
+            await reply(update, t(lang, "postsummary_private"))
+        return
+    deps = deps_of(context)
+    name = " ".join(context.args or []) or None
+    choice = await classes.choose_group_class(
+        deps, telegram_id=user_id(update), chat_id=chat.id, name=name
+    )
+    lang = choice.lang
+    if choice.kind == "not_teacher":
+        return
+    if choice.kind == "no_classes":
+        await reply(update, t(lang, "class_none"))
+    elif choice.kind == "choose":
+        await reply(update, t(lang, "postsummary_choose", names=", ".join(choice.names)))
+    elif choice.kind == "not_found":
+        await reply(
+            update, t(lang, "postsummary_not_found", name=name, names=", ".join(choice.names))
+        )
+    else:
+        report = await summaries.teacher_report(
+            deps, telegram_id=user_id(update), class_id=choice.class_id
+        )
+        assert report is not None
+        await reply(update, reports.class_text(report))

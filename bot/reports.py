@@ -1,0 +1,117 @@
+"""Parent summaries, class summaries and operator stats as message texts, in the reader's language.
+
+Shared by the chat commands and the scheduled summaries, so a weekly summary reads exactly like
+the one a parent or teacher asks for.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.services.stats import Stats
+from bot.services.summaries import REPORT_DAYS, ChildReport, ParentReport, TeacherReport
+from bot.texts import localize_number, t, topic_name
+
+PRACTISED, MISSED = "✅", "▫️"
+
+
+def percent(value: int | None, lang: str) -> str:
+    return t(lang, "no_value") if value is None else f"{localize_number(value, lang)}%"
+
+
+def child_text(child: ChildReport, lang: str) -> str:
+    lines = [
+        t(
+            lang,
+            "summary_child",
+            name=child.name,
+            current=child.streak_current,
+            longest=child.streak_longest,
+            days="".join(PRACTISED if day else MISSED for day in child.days),
+            solved=child.solved,
+            accuracy=percent(child.accuracy, lang),
+            hints=child.hints,
+        )
+    ]
+    if child.weakest_topic is not None:
+        lines.append(
+            t(
+                lang,
+                "summary_weakest",
+                topic=topic_name(lang, child.weakest_topic),
+                accuracy=percent(child.weakest_accuracy, lang),
+            )
+        )
+    return "\n".join(lines)
+
+
+def parent_text(report: ParentReport, *, header: str = "summary_header") -> str:
+    """Every linked child's last seven days; ``header`` names the occasion (asked, weekly…)."""
+    lang = report.lang
+    if not report.children:
+        return t(lang, "summary_no_children")
+    parts = [t(lang, header, days=REPORT_DAYS)]
+    parts.extend(child_text(child, lang) for child in report.children)
+    parts.append(t(lang, "summary_legend"))
+    return "\n\n".join(parts)
+
+
+def parent_settings_text(lang: str, *, weekly: bool, daily: bool) -> str:
+    return t(
+        lang,
+        "summary_settings",
+        weekly=t(lang, "state_on" if weekly else "state_off"),
+        daily=t(lang, "state_on" if daily else "state_off"),
+    )
+
+
+def class_text(report: TeacherReport, *, header: str | None = None) -> str:
+    """One block per class, one line per student (short enough for a phone screen)."""
+    lang = report.lang
+    if not report.classes:
+        return t(lang, "class_none")
+    parts = [t(lang, header)] if header else []
+    for school_class in report.classes:
+        lines = [
+            t(
+                lang,
+                "class_report_header",
+                name=school_class.name,
+                count=len(school_class.students),
+            )
+        ]
+        lines.extend(
+            t(
+                lang,
+                "class_report_line",
+                name=student.name,
+                current=student.streak_current,
+                days=student.days_practised,
+                solved=student.solved,
+            )
+            for student in school_class.students
+        )
+        if not school_class.students:
+            lines.append(t(lang, "class_report_empty"))
+        parts.append("\n".join(lines))
+    parts.append(t(lang, "class_report_legend"))
+    return "\n\n".join(parts)
+
+
+def stats_text(stats: Stats, lang: str) -> str:
+    return t(
+        lang,
+        "stats",
+        students=stats.students,
+        parents=stats.parents,
+        teachers=stats.teachers,
+        active_today=stats.active_today,
+        active_week=stats.active_week,
+        sessions=stats.sessions_completed,
+        sessions_today=stats.sessions_completed_today,
+        accuracy=percent(stats.accuracy, lang),
+        answers=stats.answers,
+        reminders=stats.reminders_sent,
+        reminders_today=stats.reminders_sent_today,
+        cost=stats.llm_cost_today.quantize(Decimal("0.0001")),
+    )

@@ -1,0 +1,53 @@
+"""Deleting a person's data on request (/delete_my_data), for students and parents.
+
+Deleting the student row is enough: practice sessions, responses and cost records keep their
+rows with ``student_id`` set to NULL (anonymous statistics), while the streak, guardian links,
+class memberships, invites and deliveries go with it (foreign keys, migration 0003).
+Invite attempts are kept: they hold no name, expire from use after an hour, and deleting them
+would let someone reset the limit on guessing links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services import families
+from bot.services.deps import Deps
+from db import queries
+
+
+@dataclass(frozen=True, slots=True)
+class Holdings:
+    """What Dars keeps about someone, and the language to talk to them in."""
+
+    lang: str
+    student: bool
+    guardian: bool
+
+    @property
+    def anything(self) -> bool:
+        return self.student or self.guardian
+
+
+async def holdings(deps: Deps, *, telegram_id: int, language_code: str | None) -> Holdings:
+    """Whether the caller is a student and/or a parent, before asking them to confirm."""
+    async with deps.db() as s:
+        lang = await families.caller_language(
+            s, telegram_id=telegram_id, language_code=language_code
+        )
+        student = await queries.get_student(s, telegram_id=telegram_id)
+        guardian = await queries.get_guardian(s, telegram_id=telegram_id)
+    return Holdings(lang=lang, student=student is not None, guardian=guardian is not None)
+
+
+async def delete_my_data(deps: Deps, *, telegram_id: int, language_code: str | None) -> Holdings:
+    """Remove the caller's student and parent data; returns what there was to remove."""
+    async with deps.db.begin() as s:
+        lang = await families.caller_language(
+            s, telegram_id=telegram_id, language_code=language_code
+        )
+        student = await queries.delete_student(s, telegram_id=telegram_id)
+        guardian = await queries.delete_guardian(s, telegram_id=telegram_id)
+        # Summaries sent to a parent are keyed by their Telegram id, not by a student row.
+        await queries.delete_deliveries_to(s, recipient_id=telegram_id)
+    return Holdings(lang=lang, student=student, guardian=guardian)

@@ -1,0 +1,143 @@
+"""The scheduled summaries: weekly (and optional daily) to parents, weekly to teachers and to
+the class group chats teachers chose with /postsummary.
+
+Like the reminders, every process runs this job on its own; each send is claimed in the
+``deliveries`` ledger under (kind, chat, period) first, so with two processes (or a restart
+in the middle) everybody still gets each summary once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Iterator
+
+from telegram.ext import ContextTypes
+
+from bot import reports
+from bot.jobs import worker_name
+from bot.sender import RateLimitedSender, SendResult
+from bot.services import classes, deliveries, summaries
+from bot.services.deps import Deps
+from bot.services.summaries import DueSummary
+
+logger = logging.getLogger(__name__)
+
+CONCURRENCY = 10
+_HEADERS = {
+    "weekly_parent": "weekly_summary_header",
+    "daily_parent": "daily_summary_header",
+    "weekly_class": "weekly_class_header",
+    "weekly_group": "weekly_class_header",
+}
+
+
+async def summary_text(deps: Deps, due: DueSummary) -> str | None:
+    """The message for one due summary, or None when there is nothing left to tell."""
+    header = _HEADERS[due.kind]
+    if due.kind.endswith("_parent"):
+        report = await summaries.parent_report(deps, telegram_id=due.owner_id)
+        if report is None or not report.children:
+            return None
+        return reports.parent_text(report, header=header)
+    teacher = await summaries.teacher_report(deps, telegram_id=due.owner_id, class_id=due.class_id)
+    if teacher is None or not teacher.classes:
+        return None
+    return reports.class_text(teacher, header=header)
+
+
+async def _deliver(deps: Deps, sender: RateLimitedSender, due: DueSummary, *, worker: str) -> str:
+    """Claim, send and record one summary; returns what happened to it."""
+    kind, chat, period = due.kind, due.chat_id, due.period
+    # Claim only once sending is possible, so a flood pause cannot age the claim into stale.
+    await sender.wait_unpaused()
+    claimed = await deliveries.claim(
+        deps.db,
+        kind=kind,
+        recipient_id=chat,
+        period=period,
+        student_id=None,
+        worker=worker,
+        now=deps.clock(),
+    )
+    if not claimed:
+        return "skipped"
+    text = await summary_text(deps, due)
+    if text is None:
+        await deliveries.mark_failed(
+            deps.db,
+            kind=kind,
+            recipient_id=chat,
+            period=period,
+            error="nothing to send",
+            give_up=True,
+        )
+        return "empty"
+    still_ours = True
+
+    async def before_request() -> bool:
+        nonlocal still_ours
+        still_ours = await deliveries.mark_sending(
+            deps.db, kind=kind, recipient_id=chat, period=period, worker=worker, now=deps.clock()
+        )
+        return still_ours
+
+    result = await sender.send(due.chat_id, text, before_request=before_request)
+    if not still_ours:
+        return "skipped"  # our claim went stale and another worker took it over
+    if result is SendResult.SENT:
+        await deliveries.mark_sent(
+            deps.db, kind=kind, recipient_id=chat, period=period, now=deps.clock()
+        )
+        return "sent"
+    if result is SendResult.BLOCKED:
+        if due.kind == "weekly_group":
+            await classes.forget_group(deps, chat_id=due.chat_id)
+        else:
+            await summaries.mark_unreachable(deps, telegram_id=due.chat_id, kind=due.kind)
+        await deliveries.mark_failed(
+            deps.db, kind=kind, recipient_id=chat, period=period, error="blocked", give_up=True
+        )
+        return "blocked"
+    await deliveries.mark_failed(
+        deps.db, kind=kind, recipient_id=chat, period=period, error="send failed", give_up=False
+    )
+    return "failed"
+
+
+async def send_due_summaries(deps: Deps, sender: RateLimitedSender, *, worker: str) -> int:
+    """Send every summary that is due now and not yet sent; returns how many were sent."""
+    due = await summaries.due_summaries(deps, now=deps.clock())
+    counts: Counter[str] = Counter()
+    queue = iter(due)
+
+    async def work(queue: Iterator[DueSummary] = queue) -> None:
+        for item in queue:  # the workers share one iterator: each item is taken once
+            try:
+                counts[await _deliver(deps, sender, item, worker=worker)] += 1
+            except Exception as exc:
+                # Most likely the database; a claim left behind is retried once stale.
+                logger.warning("a %s summary failed (%s)", item.kind, type(exc).__name__)
+                counts["failed"] += 1
+
+    await asyncio.gather(*(work() for _ in range(min(CONCURRENCY, len(due)))))
+    if counts:
+        logger.info("summaries: %s", dict(counts))
+    return counts["sent"]
+
+
+async def summary_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the summaries that are due; errors are logged, never passed to the JobQueue."""
+    try:
+        deps: Deps = context.application.bot_data["deps"]
+        sender: RateLimitedSender = context.application.bot_data["sender"]
+        await send_due_summaries(deps, sender, worker=worker_name())
+    except Exception:
+        logger.error("summary run failed; the next run tries again", exc_info=True)
+
+
+# How often the lead's JobQueue registration should run summary_job; summaries are due for
+# the whole evening, so a few minutes' delay is harmless.
+SUMMARY_CHECK_INTERVAL = dt.timedelta(minutes=5)

@@ -1,0 +1,115 @@
+"""Webhook mode (`dars run --webhook`): a small aiohttp server in front of the same Application.
+
+PTB's own webhook server has no room for a health route, so this one serves two:
+
+- ``POST <path>`` (the path of WEBHOOK_URL, default ``/telegram``): Telegram's updates. The
+  ``X-Telegram-Bot-Api-Secret-Token`` header must equal WEBHOOK_SECRET, else 403 and the body
+  is never read. Good updates are queued for the Application and answered 200 at once;
+  Telegram retries anything else, and processing is idempotent, so a retry does no harm.
+- ``GET /healthz``: 200 while the database answers, else 503 (for a load balancer).
+
+Several processes can sit behind one URL: everything they share lives in the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+import socket
+from collections.abc import AsyncIterator
+from urllib.parse import urlparse
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.services import stats
+from bot.services.deps import Deps
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_PATH = "/telegram"
+HEALTH_PATH = "/healthz"
+# Telegram's updates are small; anything bigger is not from Telegram.
+MAX_BODY = 1024 * 1024
+
+
+def webhook_path(url: str) -> str:
+    """The local path to serve: WEBHOOK_URL's path, or /telegram when it has none."""
+    path = urlparse(url).path.rstrip("/")
+    return path or DEFAULT_PATH
+
+
+def build_web_app(app: Application, *, secret: str, path: str) -> web.Application:
+    """The aiohttp application: the update route (checked against ``secret``) and /healthz."""
+    expected = secret.encode()
+
+    async def on_update(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, expected):
+            return web.Response(status=403)
+        try:
+            data = await request.json(loads=json.loads)
+            update = Update.de_json(data, app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return web.Response(status=400)
+        await app.update_queue.put(update)
+        return web.Response(status=200)
+
+    async def on_health(_request: web.Request) -> web.Response:
+        deps: Deps = app.bot_data["deps"]
+        if await stats.database_ok(deps):
+            return web.json_response({"status": "ok"})
+        return web.json_response({"status": "database unavailable"}, status=503)
+
+    web_app = web.Application(client_max_size=MAX_BODY)
+    web_app.router.add_post(path, on_update)
+    web_app.router.add_get(HEALTH_PATH, on_health)
+    return web_app
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    app: Application,
+    *,
+    url: str,
+    secret: str,
+    host: str,
+    port: int,
+) -> AsyncIterator[int]:
+    """Run ``app`` on webhooks until the block ends; yields the port it listens on.
+
+    The same lifecycle as ``bot.app.running`` (initialize, post_init, start … stop, shutdown,
+    post_shutdown), with the HTTP server in place of the poller. The server starts before
+    ``setWebhook``, so Telegram's first delivery finds it listening; on the way out it stops
+    first, so no update is accepted that the Application would no longer process. The webhook
+    is left registered: another process behind the same URL may still be serving it.
+    """
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+    runner = web.AppRunner(
+        build_web_app(app, secret=secret, path=webhook_path(url)),
+        access_log=None,  # the access log would record every request path and client
+        shutdown_timeout=5.0,
+    )
+    try:
+        await runner.setup()
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        bound = int(sock.getsockname()[1])
+        await web.SockSite(runner, sock).start()
+        await app.bot.set_webhook(url=url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        logger.info("webhook server listening on %s:%d", host, bound)
+        yield bound
+    finally:
+        await runner.cleanup()
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

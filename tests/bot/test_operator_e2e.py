@@ -1,0 +1,182 @@
+"""Operator commands end to end (allowed, audited; denied to others and in groups), the stats
+numbers, and the same tools on the `dars` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.app import build_application, running
+from bot.cli import main
+from bot.emulator import BotApiEmulator
+from bot.services import stats
+from bot.services.deps import Deps
+from db.engine import create_engine, create_sessionmaker
+from db.models import AuditLog, CostRecord, Delivery, Teacher
+from tests.bot.conftest import ChatUser
+from tests.conftest import TABLES, FakeClock
+from tests.services.test_families import finish_session, link_parent, make_student
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
+OPERATOR = 9901
+UNKNOWN = "I don't know that command. Send /help to see what I can do."
+
+
+@pytest.fixture
+async def operator_bot(emu: BotApiEmulator, e2e_deps: Deps) -> AsyncIterator[BotApiEmulator]:
+    """The real Application with OPERATOR_IDS set to one operator."""
+    settings = e2e_deps.settings.model_copy(
+        update={"telegram_api_base_url": emu.base_url, "operator_ids": frozenset({OPERATOR})}
+    )
+    deps = Deps(db=e2e_deps.db, settings=settings, clock=e2e_deps.clock)
+    async with running(build_application(settings, deps=deps), poll_timeout=1):
+        yield emu
+
+
+async def _audit(deps: Deps) -> list[tuple[int, str, dict]]:
+    async with deps.db() as s:
+        rows = (await s.scalars(select(AuditLog).order_by(AuditLog.id))).all()
+    return [(row.actor_telegram_id, row.action, row.detail) for row in rows]
+
+
+async def _known_activity(deps: Deps) -> None:
+    """Three students (one practised today, one yesterday), a parent, reminders and costs."""
+    clock: FakeClock = deps.clock  # type: ignore[assignment]
+    for tid, name in ((9911, "Rafi"), (9912, "Nila"), (9913, "Arif")):
+        await make_student(deps, tid, name)
+    await link_parent(deps, 9911, 9921)
+    clock.set_local("2026-03-09T12:00")  # Monday
+    await finish_session(deps, 9912, right=False)
+    clock.set_local("2026-03-10T12:00")  # Tuesday: today
+    await finish_session(deps, 9911, right=True)
+    now = clock()
+    async with deps.db.begin() as s:
+        for recipient, status, sent_at in (
+            (9911, "sent", now),
+            (9912, "sent", now - dt.timedelta(days=1)),
+            (9913, "failed", None),
+        ):
+            s.add(
+                Delivery(
+                    kind="reminder",
+                    recipient_id=recipient,
+                    period=str(recipient),
+                    status=status,
+                    claimed_at=now,
+                    sent_at=sent_at,
+                )
+            )
+        for cost, status, at in (
+            ("0.00100000", "ok", now),
+            ("0.50000000", "budget_exceeded", now),
+            ("0.20000000", "ok", now - dt.timedelta(days=1)),
+        ):
+            s.add(
+                CostRecord(
+                    operation="hint",
+                    model="m",
+                    status=status,
+                    cost_usd=Decimal(cost),
+                    created_at=at,
+                )
+            )
+
+
+async def test_stats_counts(e2e_deps: Deps) -> None:
+    await _known_activity(e2e_deps)
+    numbers = await stats.collect_stats(e2e_deps)
+    assert (numbers.students, numbers.parents, numbers.teachers) == (3, 1, 0)
+    assert (numbers.active_today, numbers.active_week) == (1, 2)
+    assert (numbers.sessions_completed, numbers.sessions_completed_today) == (2, 1)
+    assert (numbers.answers, numbers.correct, numbers.accuracy) == (15, 5, 33)
+    assert (numbers.reminders_sent, numbers.reminders_sent_today) == (2, 1)
+    assert numbers.llm_cost_today == Decimal("0.001")
+
+
+async def test_operator_commands_are_allowed_audited_and_hidden_from_others(
+    operator_bot: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    bot = operator_bot
+    await _known_activity(e2e_deps)
+    operator = ChatUser(bot, OPERATOR)
+    (numbers,) = await operator.send("/stats")
+    assert numbers.splitlines() == [
+        "📈 Dars",
+        "Students: 3 · parents: 1 · teachers: 0",
+        "Active today: 1 · this week: 2",
+        "Sessions completed: 2 (today 1)",
+        "Accuracy: 33% of 15 answers",
+        "Reminders sent: 2 (today 1)",
+        "LLM cost today (UTC): $0.0010",
+    ]
+    (added,) = await operator.send("/addteacher 9955")
+    assert added == "✅ 9955 is now a teacher."
+    (exists,) = await operator.send("/addteacher 9955")
+    assert exists == "9955 is already a teacher."
+    (usage,) = await operator.send("/addteacher someone")
+    assert usage == "Usage: /addteacher TELEGRAM_ID"
+    audit = await _audit(e2e_deps)
+    assert [(actor, action) for actor, action, _ in audit] == [
+        (OPERATOR, "stats"),
+        (OPERATOR, "add_teacher"),
+        (OPERATOR, "add_teacher"),
+    ]
+    assert audit[1][2] == {"teacher_telegram_id": 9955, "created": True, "via": "chat"}
+
+    # Anyone else: the ordinary unknown-command answer, nothing done, nothing audited.
+    student = ChatUser(bot, 9911)
+    assert await student.send("/stats") == [UNKNOWN]
+    assert await student.send("/addteacher 9911") == [UNKNOWN]
+    # The operator in a group: silence.
+    bot.push_message(OPERATOR, "/stats", chat_id=-100_990_100, chat_type="supergroup")
+    bot.push_message(OPERATOR, "/addteacher 9956", chat_id=-100_990_100, chat_type="supergroup")
+    await asyncio.sleep(0.5)
+    assert bot.sent_texts(-100_990_100) == []
+    assert len(await _audit(e2e_deps)) == 3
+    async with e2e_deps.db() as s:
+        assert await s.scalar(select(func.count()).select_from(Teacher)) == 1
+    # The new teacher's /start greets them as a teacher.
+    (hello,) = await ChatUser(bot, 9955).send("/start")
+    assert hello.startswith("👋 Hello, teacher!")
+
+
+def test_cli_teachers_add_and_stats(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    try:
+        assert main(["teachers", "add", "9957"]) == 0
+        assert main(["teachers", "add", "9957"]) == 0
+        assert main(["stats"]) == 0
+        out = capsys.readouterr().out
+        assert "9957 is now a teacher" in out and "9957 already was a teacher" in out
+        assert "Students: 0 · parents: 0 · teachers: 1" in out
+
+        async def audited() -> list[tuple[int, str]]:
+            engine = create_engine(pg_url)
+            try:
+                async with create_sessionmaker(engine)() as s:
+                    rows = (
+                        await s.execute(select(AuditLog.actor_telegram_id, AuditLog.action))
+                    ).all()
+                    return [(actor, action) for actor, action in rows]
+            finally:
+                await engine.dispose()
+
+        assert asyncio.run(audited()) == [(0, "add_teacher"), (0, "add_teacher")]
+    finally:
+
+        async def truncate() -> None:
+            engine = create_engine(pg_url)
+            async with engine.begin() as conn:
+                await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            await engine.dispose()
+
+        asyncio.run(truncate())

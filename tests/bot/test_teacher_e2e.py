@@ -1,0 +1,113 @@
+"""Teachers end to end: a class and its join link, consent to join, the class view, and the
+summary posted into a group chat."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.emulator import BotApiEmulator
+from bot.services import classes
+from bot.services.deps import Deps
+from db.models import ClassMember, SchoolClass
+from tests.bot.conftest import ChatUser
+from tests.services.test_families import finish_session, make_student
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
+LINK = re.compile(r"https://t\.me/dars_test_bot\?start=(c_[A-Za-z0-9_-]+)")
+TEACHER, GROUP = 9701, -100_970_100
+
+
+async def _members(deps: Deps) -> int:
+    async with deps.db() as s:
+        return int(await s.scalar(select(func.count()).select_from(ClassMember)) or 0)
+
+
+async def test_class_link_consent_class_view_and_group_post(
+    bot: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    await classes.add_teacher(e2e_deps, telegram_id=TEACHER, actor_telegram_id=1, via="test")
+    teacher = ChatUser(bot, TEACHER)
+    (usage,) = await teacher.send("/newclass")
+    assert usage.startswith("Send the class name after the command")
+    (created,) = await teacher.send("/newclass 7B Maths")
+    assert created.startswith("🏫 Class “7B Maths” is ready.")
+    assert "for 7 days" in created
+    match = LINK.search(created)
+    assert match, created
+    payload = match[1]
+
+    stranger = ChatUser(bot, 9702)
+    (need_start,) = await stranger.send(f"/start {payload}")
+    assert need_start.startswith("To join a class, first send /start")
+
+    student = ChatUser(bot, 9703, language_code="bn")
+    await make_student(e2e_deps, student.id, "Nila", language="bn")
+    (prompt,) = await student.send(f"/start {payload}")
+    assert prompt.startswith("🏫 দার্স-এ “7B Maths” ক্লাসে যোগ দেবে?")
+    assert [label for label, _ in student.buttons()] == ["✅ যোগ দাও", "✖️ বাতিল"]
+    assert await _members(e2e_deps) == 0  # nothing happens without the student's tap
+    (joined,) = await student.tap("যোগ দাও")
+    assert joined == "✅ তুমি “7B Maths” ক্লাসে যোগ দিয়েছ। প্রতিদিন অনুশীলন চালিয়ে যাও!"
+    (again,) = await student.send(f"/start {payload}")
+    assert again == "তুমি আগে থেকেই “7B Maths” ক্লাসে আছ।"
+    # A second student of the class, and a forged Join button that names no real link.
+    other = ChatUser(bot, 9704)
+    await make_student(e2e_deps, other.id, "Arif")
+    await other.send(f"/start {payload}")
+    message_id, _ = other.button_data("Join")
+    (forged,) = await other.tap_data("cj:" + "Z" * 32, message_id=message_id)
+    assert forged.startswith("This class link is not valid.")
+    assert await _members(e2e_deps) == 1
+    await other.send(f"/start {payload}")  # the forged tap replaced the buttons
+    await other.tap("Join")
+    assert await _members(e2e_deps) == 2
+
+    await finish_session(e2e_deps, student.id)
+    (view,) = await teacher.send("/class")
+    assert view.splitlines()[:3] == [
+        "🏫 7B Maths · students: 2 · this week",
+        "Arif — 🔥0 · 📅0/7 · ✅0",
+        "Nila — 🔥1 · 📅1/7 · ✅5",
+    ]
+    (new_link,) = await teacher.tap("New link")
+    assert new_link.startswith("🔗 New join link for “7B Maths”") and LINK.search(new_link)
+
+    (private,) = await teacher.send("/postsummary")
+    assert private.startswith("Send /postsummary in your class's group chat")
+    bot.push_message(TEACHER, "/postsummary", chat_id=GROUP, chat_type="supergroup")
+    (posted,) = await bot.wait_for("sendMessage", chat_id=GROUP)
+    assert posted.params["text"] == view
+    async with e2e_deps.db() as s:
+        group_chat = await s.scalar(select(SchoolClass.group_chat_id))
+    assert group_chat == GROUP
+    # Anyone else's /postsummary in the group is ignored; /newclass is for teachers only.
+    bot.push_message(
+        student.id, "/postsummary@dars_test_bot", chat_id=GROUP, chat_type="supergroup"
+    )
+    await asyncio.sleep(0.4)
+    assert len(bot.sent_texts(GROUP)) == 1
+    (only_teachers,) = await other.send("/newclass Mine")
+    assert only_teachers == "This command is for teachers registered with Dars."
+
+
+async def test_teacher_with_several_classes_names_one_for_the_group(
+    bot: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    await classes.add_teacher(e2e_deps, telegram_id=TEACHER, actor_telegram_id=1, via="test")
+    await classes.create_class(e2e_deps, telegram_id=TEACHER, name="6A")
+    await classes.create_class(e2e_deps, telegram_id=TEACHER, name="7B")
+    bot.push_message(TEACHER, "/postsummary", chat_id=GROUP, chat_type="group")
+    (choose,) = await bot.wait_for("sendMessage", chat_id=GROUP)
+    assert choose.params["text"].endswith("one of: 6A, 7B")
+    bot.push_message(TEACHER, "/postsummary 7b", chat_id=GROUP, chat_type="group")
+    calls = await bot.wait_for("sendMessage", chat_id=GROUP, count=2)
+    assert calls[-1].params["text"].startswith("🏫 7B · students: 0 · this week")
+    async with e2e_deps.db() as s:
+        rows = (await s.execute(select(SchoolClass.name, SchoolClass.group_chat_id))).all()
+    assert sorted((name, chat) for name, chat in rows) == [("6A", None), ("7B", GROUP)]
