@@ -19,11 +19,13 @@ from bot.jobs import register_jobs
 from bot.sender import RateLimitedSender
 from bot.services.clock import Clock, system_clock
 from bot.services.deps import Deps
+from bot.services.tutor import Tutor, release_stale_reservations
+from bot.summary_jobs import register_summary_job
 from bot.texts import t
 from db.engine import create_engine, create_sessionmaker
 
 logger = logging.getLogger(__name__)
-COMMANDS = ("start", "practice", "settings", "help")
+COMMANDS = ("start", "practice", "settings", "invite", "summary", "help")
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -105,10 +107,18 @@ def build_application(
     async def post_init(app: Application) -> None:
         if "deps" not in app.bot_data:
             engine = create_engine(settings.database_url)
+            db = create_sessionmaker(engine)
             app.bot_data["engine"] = engine
             app.bot_data["deps"] = Deps(
-                db=create_sessionmaker(engine), settings=settings, clock=clock
+                db=db,
+                settings=settings,
+                clock=clock,
+                tutor=Tutor.from_settings(settings, db, clock),
             )
+        deps: Deps = app.bot_data["deps"]
+        if deps.tutor is not None:
+            # Budget reservations left by a process that died mid-call would block spending.
+            await release_stale_reservations(deps.db, now=deps.clock())
         # One sender per process: every scheduled message shares its flood limits.
         app.bot_data.setdefault(
             "sender", RateLimitedSender(app.bot, per_second=settings.send_rate_per_second)
@@ -116,6 +126,9 @@ def build_application(
         await _set_commands(app)
 
     async def post_shutdown(app: Application) -> None:
+        deps: Deps | None = app.bot_data.get("deps")
+        if deps is not None and deps.tutor is not None and "engine" in app.bot_data:
+            await deps.tutor.aclose()
         engine = app.bot_data.pop("engine", None)
         if engine is not None:
             await engine.dispose()
@@ -135,4 +148,5 @@ def build_application(
     app.add_handlers(build_handlers())
     app.add_error_handler(on_error)
     register_jobs(app, settings)
+    register_summary_job(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -156,6 +157,29 @@ async def _with_deps(settings: Settings, use: Callable[[Deps], Awaitable[T]]) ->
         await engine.dispose()
 
 
+def _utc_midnight(text: str) -> dt.datetime:
+    """A YYYY-MM-DD argument as midnight UTC."""
+    return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tzinfo=dt.UTC)
+
+
+def cmd_cost_report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.costs import cost_report, format_report
+
+    today = dt.datetime.now(dt.UTC).date()
+    until = (
+        _utc_midnight(args.until)
+        if args.until
+        else _utc_midnight(str(today)) + dt.timedelta(days=1)
+    )
+    since = _utc_midnight(args.since) if args.since else until - dt.timedelta(days=30)
+
+    async def report(deps: Deps) -> str:
+        return format_report(await cost_report(deps.db, since=since, until=until, by=args.by))
+
+    print(asyncio.run(_with_deps(settings, report)))
+    return 0
+
+
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import run_console
 
@@ -205,6 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(func=cmd_teachers_add)
 
     sub.add_parser("stats", help="usage numbers (the same as /stats)").set_defaults(func=cmd_stats)
+
+    cost = sub.add_parser("cost", help="language model costs").add_subparsers(
+        dest="cost_command", required=True
+    )
+    report = cost.add_parser("report", help="calls, tokens and USD, with totals")
+    report.add_argument("--since", help="YYYY-MM-DD (UTC, inclusive; default: 30 days ago)")
+    report.add_argument("--until", help="YYYY-MM-DD (UTC, exclusive; default: tomorrow)")
+    report.add_argument("--by", choices=["day", "operation", "model", "student"], default="day")
+    report.set_defaults(func=cmd_cost_report)
 
     console = sub.add_parser("console", help="chat with the tutor in this terminal")
     console.add_argument(

@@ -9,12 +9,11 @@ in the middle) everybody still gets each summary once.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Iterator
 
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes
 
 from bot import reports
 from bot.jobs import worker_name
@@ -138,6 +137,14 @@ async def summary_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("summary run failed; the next run tries again", exc_info=True)
 
 
-# How often the lead's JobQueue registration should run summary_job; summaries are due for
-# the whole evening, so a few minutes' delay is harmless.
-SUMMARY_CHECK_INTERVAL = dt.timedelta(minutes=5)
+def register_summary_job(app: Application) -> None:
+    """Look for due summaries every few minutes (they are due all evening)."""
+    if app.job_queue is None:
+        return
+    app.job_queue.run_repeating(
+        summary_job,
+        interval=300,
+        first=30,
+        name="summaries",
+        job_kwargs={"misfire_grace_time": 900, "coalesce": True, "max_instances": 1},
+    )

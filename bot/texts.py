@@ -559,6 +559,16 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "✅ Done — your data has been deleted.",
         "bn": "✅ হয়ে গেছে — আপনার তথ্য মুছে ফেলা হয়েছে।",
     },
+    "cost_summary": {
+        "en": (
+            "💵 Language model spending (UTC)\nToday: ${today}\nLast 7 days: ${week}\n"
+            "This month: ${month}\nDaily budget: ${budget}"
+        ),
+        "bn": (
+            "💵 ভাষা মডেলের খরচ (UTC)\nআজ: ${today}\nগত ৭ দিন: ${week}\n"
+            "এই মাস: ${month}\nদৈনিক বাজেট: ${budget}"
+        ),
+    },
     "cmd_invite": {"en": "A link for your parent", "bn": "অভিভাবকের জন্য লিংক"},
     "cmd_summary": {"en": "Your children's progress", "bn": "সন্তানের অগ্রগতি"},
     "cmd_unlink": {"en": "Remove a parent link", "bn": "অভিভাবকের সংযোগ সরাও"},

@@ -38,6 +38,7 @@ def build_handlers() -> list[BaseHandler]:
         # Operator commands answer everyone else like unknown commands, and stay silent in groups.
         CommandHandler("addteacher", operator.on_add_teacher, filters=PRIVATE),
         CommandHandler("stats", operator.on_stats, filters=PRIVATE),
+        CommandHandler("cost", operator.on_cost, filters=PRIVATE),
         CallbackQueryHandler(onboarding.on_language_button, pattern=rf"^{keyboards.LANGUAGE}:"),
         CallbackQueryHandler(onboarding.on_grade_button, pattern=rf"^{keyboards.GRADE}:"),
         CallbackQueryHandler(onboarding.on_name_button, pattern=rf"^{keyboards.NAME}:"),

@@ -11,8 +11,8 @@ from telegram import Update
 from bot import reports
 from bot.handlers import misc
 from bot.handlers.common import Context, deps_of, reply, user_id, user_language
-from bot.services import classes, stats
-from bot.texts import t
+from bot.services import classes, costs, stats
+from bot.texts import bn_digits, t
 
 
 def _is_operator(update: Update, context: Context) -> bool:
@@ -41,6 +41,23 @@ async def on_add_teacher(update: Update, context: Context) -> None:
     )
     # A Telegram id is shown as typed (str), not as a number in Bengali digits.
     await reply(update, t(lang, "addteacher_done" if created else "addteacher_exists", id=args[0]))
+
+
+async def on_cost(update: Update, context: Context) -> None:
+    """/cost: what the language model cost today, this week and this month."""
+    if not _is_operator(update, context):
+        await misc.on_unknown_command(update, context)
+        return
+    deps = deps_of(context)
+    await stats.record_audit(deps, actor_telegram_id=user_id(update), action="cost")
+    spent = await costs.spend_summary(deps.db, now=deps.clock())
+    money = {name: f"{amount:.4f}" for name, amount in spent.items()}
+    budget = f"{deps.settings.llm_daily_budget_global_usd:.2f}"
+    lang = user_language(update)
+    if lang == "bn":
+        money = {name: bn_digits(value) for name, value in money.items()}
+        budget = bn_digits(budget)
+    await reply(update, t(lang, "cost_summary", budget=budget, **money))
 
 
 async def on_stats(update: Update, context: Context) -> None:

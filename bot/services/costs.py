@@ -287,7 +287,12 @@ async def spend_summary(
                     func.sum(case((at >= day_start, cost), else_=0)),
                     func.sum(case((at >= week_start, cost), else_=0)),
                     func.sum(case((at >= month_start, cost), else_=0)),
-                ).where(at >= min(week_start, month_start), at < tomorrow)
+                ).where(
+                    at >= min(week_start, month_start),
+                    at < tomorrow,
+                    # Refused calls cost nothing by construction; never count them as spend.
+                    CostRecord.status != "budget_exceeded",
+                )
             )
         ).one()
     return {"today": as_money(row[0]), "week": as_money(row[1]), "month": as_money(row[2])}

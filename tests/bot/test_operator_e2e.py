@@ -180,3 +180,60 @@ def test_cli_teachers_add_and_stats(
             await engine.dispose()
 
         asyncio.run(truncate())
+
+
+async def test_cost_command_for_operators_only(
+    operator_bot: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    await _known_activity(e2e_deps)  # $0.001 today, $0.20 yesterday, a refused call
+    (report,) = await ChatUser(operator_bot, OPERATOR).send("/cost")
+    assert report.splitlines() == [
+        "💵 Language model spending (UTC)",
+        "Today: $0.0010",
+        "Last 7 days: $0.2010",
+        "This month: $0.2010",
+        "Daily budget: $5.00",
+    ]
+    assert [action for _, action, _ in await _audit(e2e_deps)] == ["cost"]
+    assert await ChatUser(operator_bot, 9911).send("/cost") == [UNKNOWN]
+
+
+def test_cli_cost_report(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def seed() -> None:
+        engine = create_engine(pg_url)
+        async with create_sessionmaker(engine).begin() as s:
+            for day, cost in ((1, "0.01000000"), (2, "0.02500000")):
+                s.add(
+                    CostRecord(
+                        operation="hint_generation",
+                        model="gpt-4o-mini",
+                        status="ok",
+                        prompt_tokens=100,
+                        completion_tokens=10,
+                        tokens_used=110,
+                        cost_usd=Decimal(cost),
+                        created_at=dt.datetime(2026, 3, day, 12, tzinfo=dt.UTC),
+                    )
+                )
+        await engine.dispose()
+
+    async def truncate() -> None:
+        engine = create_engine(pg_url)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    asyncio.run(seed())
+    try:
+        assert main(["cost", "report", "--since", "2026-03-01", "--until", "2026-03-03"]) == 0
+        out = capsys.readouterr().out
+        assert "2026-03-01" in out and "2026-03-02" in out
+        assert "$0.0350" in out.splitlines()[-3]  # the totals line
+        assert main(["cost", "report", "--since", "2026-03-02", "--by", "model"]) == 0
+        out = capsys.readouterr().out
+        assert "gpt-4o-mini" in out and "$0.0250" in out
+    finally:
+        asyncio.run(truncate())

@@ -206,11 +206,12 @@ def test_the_reminder_job_is_registered_to_survive_late_starts(e2e_deps: Deps) -
     settings = e2e_deps.settings.model_copy(update={"reminder_check_interval_seconds": 30})
     app = build_application(settings, deps=e2e_deps)
     assert app.job_queue is not None
-    (job,) = app.job_queue.jobs()
-    assert job.name == "reminders"
-    assert job.job.coalesce is True
-    assert job.job.max_instances == 1
-    assert job.job.misfire_grace_time >= 300
+    jobs = {job.name: job for job in app.job_queue.jobs()}
+    assert set(jobs) == {"reminders", "summaries"}
+    for job in jobs.values():
+        assert job.job.coalesce is True
+        assert job.job.max_instances == 1
+        assert job.job.misfire_grace_time >= 300
 
 
 # ---------------------------------------------------------------- real `dars run` processes

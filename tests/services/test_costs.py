@@ -230,9 +230,8 @@ async def test_report_by_utc_day(deps, history):
     ]
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite has no session tz
 async def test_report_by_day_ignores_the_connection_time_zone(deps, db_url, history):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("only PostgreSQL has a session time zone")
     engine = create_engine(db_url, connect_args={"server_settings": {"timezone": "Asia/Dhaka"}})
     try:
         report = await cost_report(create_sessionmaker(engine), since=SINCE, until=UNTIL, by="day")
