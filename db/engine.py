@@ -21,6 +21,8 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine; for SQLite make the file's folder and turn on foreign keys."""
+    # Error messages must not carry query parameters (names, Telegram ids) into the logs.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":

@@ -152,3 +152,16 @@ async def test_database_rejects_bad_rows(engine: AsyncEngine) -> None:
     assert await _rejected(
         engine, lambda c: c.execute(text("DELETE FROM problems WHERE id = :p"), {"p": problem})
     )
+
+
+async def test_database_errors_do_not_carry_personal_data(engine: AsyncEngine) -> None:
+    """Errors end up in logs: they must not quote the row's values (names, Telegram ids)."""
+    async with engine.begin() as conn:
+        await _insert_student(conn, 987654321)
+    try:
+        async with engine.begin() as conn:
+            await _insert_student(conn, 987654321)
+    except IntegrityError as exc:
+        assert "987654321" not in str(exc)
+    else:
+        raise AssertionError("a duplicate telegram_id was accepted")
