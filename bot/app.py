@@ -25,6 +25,7 @@ from bot.texts import t
 from db.engine import create_engine, create_sessionmaker
 
 logger = logging.getLogger(__name__)
+UNLIMITED = 1_000_000
 COMMANDS = ("start", "practice", "settings", "invite", "summary", "help")
 
 
@@ -37,19 +38,25 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        # The base class takes one of its slots *before* do_process_update waits for the
+        # user, so one user's backlog would hold slots other students need. Its semaphore is
+        # therefore left wide open and ours is taken only once it is this user's turn.
+        super().__init__(UNLIMITED)
+        self.limit = max_concurrent_updates
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: defaultdict[int, int] = defaultdict(int)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock = self._locks.setdefault(user.id, asyncio.Lock())
         self._users[user.id] += 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._users[user.id] -= 1

@@ -213,9 +213,15 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "error": {
         "en": (
             "😕 Sorry, something went wrong on my side. "
-            "Nothing you did was lost — please try again."
+            "Nothing you did was lost — send /practice to see where you are."
         ),
-        "bn": "😕 দুঃখিত, আমার দিকে একটি সমস্যা হয়েছে। তোমার কিছুই হারায়নি — আবার চেষ্টা করো।",
+        "bn": (
+            "😕 দুঃখিত, আমার দিকে একটি সমস্যা হয়েছে। তোমার কিছুই হারায়নি — কোথায় আছ দেখতে /practice পাঠাও।"
+        ),
+    },
+    "edited_message": {
+        "en": "✏️ I only read new messages. Please send your answer again as a new message.",
+        "bn": "✏️ আমি শুধু নতুন বার্তা পড়ি। উত্তরটি নতুন বার্তা হিসেবে আবার পাঠাও।",
     },
     "reminder": {
         "en": "⏰ Hi {name}! Today's {count} problems are waiting for you.",
@@ -420,11 +426,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "class_join_prompt": {
         "en": (
             "🏫 Join the class “{name}” on Dars?\nYour teacher will see your name, your streak "
-            "and how much you practise each week."
+            "and how much you practise each week, and may share the class summary (names and "
+            "streaks) in the class group."
         ),
         "bn": (
             "🏫 দার্স-এ “{name}” ক্লাসে যোগ দেবে?\nতোমার শিক্ষক তোমার নাম, ধারাবাহিকতা আর প্রতি "
-            "সপ্তাহে কতটা অনুশীলন করো তা দেখতে পাবেন।"
+            "সপ্তাহে কতটা অনুশীলন করো তা দেখতে পাবেন, এবং ক্লাসের গ্রুপে ক্লাসের সারসংক্ষেপ "
+            "(নাম ও ধারাবাহিকতা) জানাতে পারেন।"
         ),
     },
     "join_button": {"en": "✅ Join", "bn": "✅ যোগ দাও"},

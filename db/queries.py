@@ -116,6 +116,14 @@ async def insert_response_once(session: AsyncSession, **values: Any) -> int | No
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def response_exists(session: AsyncSession, *, idempotency_key: int) -> bool:
+    """Whether this update was already recorded as a Response."""
+    found = await session.scalar(
+        select(Response.id).where(Response.idempotency_key == idempotency_key)
+    )
+    return found is not None
+
+
 async def update_session_if_unchanged(
     session: AsyncSession,
     *,

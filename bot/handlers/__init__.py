@@ -13,7 +13,9 @@ from telegram.ext import (
 from bot import keyboards
 from bot.handlers import family, misc, onboarding, operator, practice, teacher
 
-PRIVATE = filters.ChatType.PRIVATE
+# New messages only: an edited old message has a new update id but is not a new answer.
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+EDITED = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 # /start with a parent (p_) or class (c_) payload: what a deep link t.me/<bot>?start=… sends.
 DEEP_LINK = filters.Regex(r"^/start(?:@\w+)?\s+[pc]_")
 
@@ -34,7 +36,7 @@ def build_handlers() -> list[BaseHandler]:
         CommandHandler("newclass", teacher.on_new_class, filters=PRIVATE),
         CommandHandler("class", teacher.on_class, filters=PRIVATE),
         # The one command meant for group chats (a teacher posts the class summary there).
-        CommandHandler("postsummary", teacher.on_post_summary),
+        CommandHandler("postsummary", teacher.on_post_summary, filters=filters.UpdateType.MESSAGE),
         # Operator commands answer everyone else like unknown commands, and stay silent in groups.
         CommandHandler("addteacher", operator.on_add_teacher, filters=PRIVATE),
         CommandHandler("stats", operator.on_stats, filters=PRIVATE),
@@ -56,6 +58,7 @@ def build_handlers() -> list[BaseHandler]:
         CallbackQueryHandler(teacher.on_join_button, pattern=rf"^{keyboards.CLASS_JOIN}:"),
         CallbackQueryHandler(teacher.on_class_link_button, pattern=rf"^{keyboards.CLASS_LINK}:"),
         # Catch-alls: anything not matched above still gets a friendly answer.
+        MessageHandler(EDITED, misc.on_edited_message),
         CallbackQueryHandler(misc.on_unknown_button),
         MessageHandler(PRIVATE & filters.COMMAND, misc.on_unknown_command),
         MessageHandler(PRIVATE & filters.TEXT, practice.on_text),

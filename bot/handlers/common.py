@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.services.deps import Deps
@@ -19,10 +21,22 @@ def deps_of(context: Context) -> Deps:
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Send a new message to the chat the update came from."""
+    """Send a new message to the chat the update came from (once more after a flood wait).
+
+    The answer behind a reply is already committed, so a reply lost to a 429 would leave
+    the student without their verdict; Telegram says how long to wait.
+    """
     chat = update.effective_chat
     assert chat is not None
-    await chat.send_message(text, reply_markup=markup)
+    try:
+        await chat.send_message(text, reply_markup=markup)
+    except RetryAfter as flood:
+        await asyncio.sleep(_seconds(flood.retry_after))
+        await chat.send_message(text, reply_markup=markup)
+
+
+def _seconds(retry_after: float | dt.timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, dt.timedelta) else retry_after
 
 
 async def edit_or_reply(

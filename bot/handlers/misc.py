@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import keyboards
@@ -33,6 +35,11 @@ async def on_not_text(update: Update, context: Context) -> None:
     await reply(update, t(await _language(update, context), "not_text"))
 
 
+async def on_edited_message(update: Update, context: Context) -> None:
+    """An edited old message: never graded again; ask for a new message instead."""
+    await reply(update, t(await _language(update, context), "edited_message"))
+
+
 async def on_unknown_button(update: Update, context: Context) -> None:
     """A button whose data we do not recognise (an old message, or forged data)."""
     query = update.callback_query
@@ -47,10 +54,15 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    lang = user_language(update)
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        # The handler may have answered the query already; a second answer is refused.
+        with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
+    try:
+        lang = await _language(update, context)
+    except Exception:  # the database may be the very thing that failed
+        lang = user_language(update)
+    try:
         await update.effective_chat.send_message(t(lang, "error"))
-    except Exception:  # the network may be the very thing that failed
+    except TelegramError:  # so may the network
         logger.warning("could not tell the user about the error", exc_info=True)

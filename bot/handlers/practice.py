@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatAction
+from telegram.error import TelegramError
 
 from bot import keyboards, views
 from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id
@@ -137,6 +139,7 @@ async def on_option_button(update: Update, context: Context) -> None:
         deps_of(context),
         telegram_id=user_id(update),
         answer="ABCD"[option] if option < 4 else "?",
+        choice=option,
         update_id=update.update_id,
         session_id=session_id,
         position=position,
@@ -196,8 +199,10 @@ def _typing(update: Update) -> Callable[[], Awaitable[None]]:
     """Show "typing…" while the language model thinks (it may take seconds)."""
 
     async def show() -> None:
+        # Cosmetic only: a failure here must not lose the hint or answer being worked on.
         if update.effective_chat is not None:
-            await update.effective_chat.send_action(ChatAction.TYPING)
+            with contextlib.suppress(TelegramError):
+                await update.effective_chat.send_action(ChatAction.TYPING)
 
     return show
 

@@ -13,12 +13,15 @@ from bot.config import Settings
 from bot.services.clock import Clock, system_clock
 from db import queries
 from db.models import Problem
+from problems.checking import to_bengali_digits
 from problems.types import AnswerKey, AnswerType
 
 if TYPE_CHECKING:
     from bot.services.tutor import Tutor
 
-_BN = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+
+def _is_bengali(text: str) -> bool:
+    return any("\u0980" <= ch <= "\u09ff" for ch in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,13 @@ class ProblemCard:
             index = key.options_en.index(key.answer)
             letters = "ABCD" if lang == "en" else "কখগঘ"
             return f"{letters[index]}) {self.options[lang][index]}"
-        return key.answer.translate(_BN) if lang == "bn" else key.answer
+        if lang != "bn":
+            return key.answer
+        if key.answer_type is AnswerType.TEXT:
+            # Word answers are written in English in the bank; show a Bengali alternative.
+            bengali = next((a for a in key.accept if _is_bengali(a)), None)
+            return bengali or key.answer
+        return to_bengali_digits(key.answer)
 
 
 class ProblemCache:

@@ -113,6 +113,8 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
         lang = student.language
         if not student.reachable:
             student.reachable = True
+        # Asking to practise means they are done with a name or reminder prompt.
+        student.awaiting = None
         today = local_date(now, student.timezone)
         if open_session is not None:
             if open_session.local_date != today:
@@ -161,15 +163,16 @@ async def submit_answer(
     update_id: int,
     session_id: int | None = None,
     position: int | None = None,
+    choice: int | None = None,
     on_model_call: Callable[[], Awaitable[None]] | None = None,
 ) -> AnswerOutcome:
-    """Grade a typed answer (or a tapped option) for the current problem and move on.
+    """Grade a typed answer (or a tapped option, ``choice`` = its index) and move on.
 
     Rules grade first. Only a written (``text``) answer the rules found wrong goes to the
     language model, outside any transaction; ``on_model_call`` lets the chat show "typing…".
     """
     try:
-        first = await _submit(deps, telegram_id, answer, update_id, session_id, position)
+        first = await _submit(deps, telegram_id, answer, update_id, session_id, position, choice)
         if not isinstance(first, _AskModel):
             return first
         assert deps.tutor is not None
@@ -201,6 +204,7 @@ async def _submit(
     update_id: int,
     session_id: int | None,
     position: int | None,
+    choice: int | None = None,
 ) -> AnswerOutcome | _AskModel:
     async with deps.db.begin() as s:
         student, practice = await queries.get_student_and_open_session(s, telegram_id=telegram_id)
@@ -213,23 +217,33 @@ async def _submit(
             return AnswerOutcome(kind="awaiting_input", lang=lang)
         if practice is None:
             return AnswerOutcome(kind="no_session", lang=lang)
-        if session_id is not None and (session_id, position) != (practice.id, practice.position):
+        stale = session_id is not None and (session_id, position) != (
+            practice.id,
+            practice.position,
+        )
+        if stale:
+            if await queries.response_exists(s, idempotency_key=update_id):
+                return AnswerOutcome(kind="duplicate", lang=lang)  # a replay of a used tap
             return AnswerOutcome(
                 kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
             )
         # One query for the whole session when the cache is cold, none when it is warm.
         cards = await deps.problems.get_many(s, practice.problem_ids)
         card = cards[practice.problem_ids[practice.position]]
-        result = check_answer(card.answer_key, answer)
-        if result.verdict is Verdict.UNREADABLE:
+        verdict = _grade_choice(card, choice) if choice is not None else None
+        if verdict is None:
+            verdict = check_answer(card.answer_key, answer).verdict
+        if verdict is Verdict.UNREADABLE:
             return AnswerOutcome(
                 kind="unreadable", lang=lang, answer_type=card.answer_type, card=card
             )
         if (
-            result.verdict is Verdict.INCORRECT
+            verdict is Verdict.INCORRECT
             and card.answer_type is AnswerType.TEXT
             and deps.tutor is not None
         ):
+            if await queries.response_exists(s, idempotency_key=update_id):
+                return AnswerOutcome(kind="duplicate", lang=lang)  # don't pay twice
             return _AskModel(card, lang, student.id, practice.id, practice.position)
         return await _record(
             deps,
@@ -239,10 +253,20 @@ async def _submit(
             card=card,
             update_id=update_id,
             student_answer=answer[:500],
-            is_correct=result.verdict is Verdict.CORRECT,
+            is_correct=verdict is Verdict.CORRECT,
             grader="rule",
             confidence=1.0,
         )
+
+
+def _grade_choice(card: ProblemCard, choice: int) -> Verdict | None:
+    """A tapped option is graded by its position, never re-read as text; None if not a choice."""
+    key = card.answer_key
+    if key.answer_type is not AnswerType.MULTIPLE_CHOICE:
+        return None
+    if not 0 <= choice < len(key.options_en):
+        return Verdict.UNREADABLE
+    return Verdict.CORRECT if key.options_en[choice] == key.answer else Verdict.INCORRECT
 
 
 async def _record_model_verdict(
@@ -381,7 +405,7 @@ async def _record(
         return AnswerOutcome(kind="retry", lang=lang, answer_type=card.answer_type, card=card)
     kind: AnswerKind = "correct" if is_correct else "skipped" if grader == "skip" else "revealed"
     if completed:
-        step = await _advance_streak(deps, s, student)
+        step = await _advance_streak(deps, s, student, practice.local_date)
         summary = SessionSummary(
             correct=int(values["correct_count"]),  # type: ignore[call-overload]
             total=total,
@@ -404,8 +428,11 @@ async def _record(
     return AnswerOutcome(kind=kind, lang=lang, card=card, next_problem=next_view)
 
 
-async def _advance_streak(deps: Deps, s: AsyncSession, student: Student) -> StreakStep:
-    today = local_date(deps.clock(), student.timezone)
+async def _advance_streak(
+    deps: Deps, s: AsyncSession, student: Student, day: dt.date
+) -> StreakStep:
+    # The session's own day counts, not the minute it ended: finishing at 00:05 a session
+    # started at 23:55 keeps yesterday's place in the streak.
     row = await queries.get_streak_for_update(s, student_id=student.id)
     if row is None:
         row = Streak(
@@ -416,7 +443,7 @@ async def _advance_streak(deps: Deps, s: AsyncSession, student: Student) -> Stre
             freezes_available=0,
         )
         s.add(row)
-    step = record_practice_day(_state(row), today, deps.settings.milestones)
+    step = record_practice_day(_state(row), day, deps.settings.milestones)
     if step.changed:
         row.current = step.state.current
         row.longest = step.state.longest

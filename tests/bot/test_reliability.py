@@ -11,6 +11,7 @@ import sys
 import pytest
 from sqlalchemy import select, text
 
+from bot.app import build_application, running
 from bot.emulator import BotApiEmulator
 from bot.services.deps import Deps
 from db.models import PracticeSession, Response, Student
@@ -132,3 +133,38 @@ async def test_settings_change_reminder_and_language(bot: BotApiEmulator, e2e_de
 async def _no_session(deps: Deps) -> bool:
     async with deps.db() as s:
         return await s.scalar(select(PracticeSession)) is None
+
+
+async def test_one_students_backlog_never_uses_up_the_shared_slots(
+    emu: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    """With 2 slots, a blocked student with 4 queued messages still leaves room for others."""
+    settings = e2e_deps.settings.model_copy(
+        update={"telegram_api_base_url": emu.base_url, "concurrent_updates": 2}
+    )
+    async with running(build_application(settings, deps=e2e_deps), poll_timeout=1):
+        slow, quick = ChatUser(emu, 8010), ChatUser(emu, 8011)
+        for user in (slow, quick):
+            await _onboard(user)
+            await user.tap("Practice")
+        slow_card, slow_session = await _current_card(e2e_deps, slow.id)
+        quick_card, _ = await _current_card(e2e_deps, quick.id)
+        engine = e2e_deps.db.kw["bind"]
+        async with engine.connect() as blocker:
+            transaction = await blocker.begin()
+            await blocker.execute(
+                text("SELECT id FROM practice_sessions WHERE id = :id FOR UPDATE"),
+                {"id": slow_session.id},
+            )
+            emu.push_message(slow.id, slow_card.answer_key.answer)
+            for _ in range(3):
+                emu.push_message(slow.id, "/help")
+            reply = await quick.send(quick_card.answer_key.answer)
+            assert reply[0].startswith("✅ Correct!")
+            await transaction.rollback()
+        await emu.wait_for(
+            "sendMessage",
+            chat_id=slow.id,
+            count=len(emu.calls_to("sendMessage", slow.id)) + 4,
+            timeout=10,
+        )

@@ -188,3 +188,33 @@ async def test_odd_messages_get_friendly_answers(bot: BotApiEmulator, e2e_deps: 
     assert "/practice" in help_text[0]
     async with e2e_deps.db() as s:
         assert await s.scalar(select(func.count()).select_from(Response)) == 0
+
+
+async def test_an_edited_old_message_is_not_graded_again(
+    bot: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    user = ChatUser(bot, 7006)
+    await _onboard(user)
+    await user.tap("Practice")
+    card, _ = await _current_card(e2e_deps, user.id)
+    await user.send(card.answer_key.answer)
+    before = len(bot.sent_texts(user.id))
+    bot.push_update(
+        {
+            "edited_message": {
+                "message_id": 1,
+                "date": 1_773_000_000,
+                "edit_date": 1_773_000_100,
+                "chat": {"id": user.id, "type": "private", "first_name": "Rahim"},
+                "from": {"id": user.id, "is_bot": False, "first_name": "Rahim"},
+                "text": "987654",
+            }
+        }
+    )
+    await bot.wait_for(
+        "sendMessage", chat_id=user.id, count=len(bot.calls_to("sendMessage", user.id)) + 1
+    )
+    assert bot.sent_texts(user.id)[before:] == [
+        "✏️ I only read new messages. Please send your answer again as a new message."
+    ]
+    assert len(await _responses(e2e_deps)) == 1

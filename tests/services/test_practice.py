@@ -316,3 +316,124 @@ async def test_writing_again_makes_an_unreachable_student_reachable(deps, loaded
     async with deps.db() as s:
         student = await s.scalar(select(Student).where(Student.telegram_id == TID))
     assert student is not None and student.reachable is True
+
+
+async def test_session_finished_after_midnight_counts_for_its_own_day(
+    deps, loaded_bank, clock: FakeClock
+) -> None:
+    await onboard(deps, TID)
+    clock.set_local("2026-03-01T18:00")
+    await _finish_session(deps)
+    clock.set_local("2026-03-02T23:55")
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    clock.set_local("2026-03-03T00:05")  # finished five minutes after midnight
+    while True:
+        result = await practice.submit_answer(
+            deps, telegram_id=TID, answer=right_answer(view.card), update_id=next_update_id()
+        )
+        if result.summary is not None:
+            break
+        assert result.next_problem is not None
+        view = result.next_problem
+    assert result.summary.streak_current == 2
+    clock.set_local("2026-03-03T19:00")
+    third = await _finish_session(deps)
+    assert third.summary is not None and third.summary.streak_current == 3
+
+
+async def test_practising_clears_a_forgotten_name_prompt(deps, loaded_bank) -> None:
+    from bot.services import students
+
+    await onboard(deps, TID)
+    await students.await_input(deps, telegram_id=TID, what="name")
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    outcome = await practice.submit_answer(
+        deps, telegram_id=TID, answer=right_answer(view.card), update_id=next_update_id()
+    )
+    assert outcome.kind == "correct"
+    profile = await students.get_profile(deps, telegram_id=TID)
+    assert profile is not None and profile.name == "Rahim"
+
+
+async def test_a_replayed_tap_is_a_duplicate_not_a_stale_button(deps, loaded_bank) -> None:
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    update_id = next_update_id()
+    first = await practice.skip_problem(
+        deps, telegram_id=TID, update_id=update_id, session_id=view.session_id, position=0
+    )
+    assert first.kind == "skipped"
+    replay = await practice.submit_answer(
+        deps,
+        telegram_id=TID,
+        answer="A",
+        update_id=update_id,
+        session_id=view.session_id,
+        position=0,
+        choice=0,
+    )
+    assert replay.kind == "duplicate"
+
+
+async def test_a_tapped_option_is_graded_by_position(deps, tmp_path) -> None:
+    from bot.services.banks import load_banks
+    from problems.bank import parse_banks
+
+    bank = tmp_path / "letters.yaml"
+    bank.write_text(
+        "\n".join(
+            f"""- id: letters-{i}
+  grade: 6
+  topic: algebra
+  difficulty: 1
+  question: {{en: "Which letter is the variable in 3b + 1?", bn: "৩b + ১ এ চলক কোনটি?"}}
+  answer_type: multiple_choice
+  answer: "b"
+  options: {{en: ["b", "a", "c"], bn: ["b", "a", "c"]}}
+"""
+            for i in range(5)
+        ),
+        encoding="utf-8",
+    )
+    parsed = parse_banks([bank])
+    assert not parsed.errors, parsed.errors
+    await load_banks(deps.db, parsed.problems, parsed.files)
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    # Button A is the option "b": right, although the letter "B" would name option "a".
+    right = await practice.submit_answer(
+        deps,
+        telegram_id=TID,
+        answer="A",
+        update_id=next_update_id(),
+        session_id=view.session_id,
+        position=0,
+        choice=0,
+    )
+    assert right.kind == "correct"
+
+
+def test_bengali_students_see_word_answers_in_bengali(sample_bank) -> None:
+    from bot.services.deps import ProblemCard
+    from db.models import Problem
+
+    spec = next(p.spec for p in sample_bank.problems if p.spec.answer_type == "text")
+    row = Problem(
+        id=1,
+        key=spec.id,
+        topic=spec.topic,
+        difficulty=spec.difficulty,
+        question_en=spec.question.en,
+        question_bn=spec.question.bn,
+        answer=spec.answer,
+        answer_type=spec.answer_type.value,
+        accept=list(spec.accept),
+    )
+    card = ProblemCard.from_row(row)
+    shown = card.answer_display("bn")
+    assert any("\u0980" <= ch <= "\u09ff" for ch in shown), shown
+    assert card.answer_display("en") == spec.answer
