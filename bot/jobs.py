@@ -156,7 +156,7 @@ async def send_due_reminders(
                 except Exception as exc:
                     # Most likely the database; the claim (if any) is retried once stale.
                     logger.warning("a reminder failed (%s)", type(exc).__name__)
-                    logger.debug("reminder for student %s failed", item.student_id, exc_info=True)
+                    logger.debug("a reminder failed", exc_info=True)
                     outcome = "failed"
                 counts[outcome] += 1
 

@@ -143,7 +143,7 @@ class RateLimitedSender:
                     logger.warning(
                         "not sending: the pre-send step failed (%s)", type(exc).__name__
                     )
-                    logger.debug("pre-send step for chat %s failed", chat_id, exc_info=True)
+                    logger.debug("a pre-send step failed", exc_info=True)
                     return SendResult.FAILED
                 if not go_ahead:
                     return SendResult.FAILED
@@ -167,11 +167,11 @@ class RateLimitedSender:
                     return SendResult.FAILED
                 continue
             if isinstance(error, Forbidden):
-                logger.debug("chat %s blocked the bot", chat_id)
+                logger.debug("a chat blocked the bot")
                 return SendResult.BLOCKED
             if isinstance(error, BadRequest):
                 if any(part in error.message.lower() for part in _UNREACHABLE):
-                    logger.debug("chat %s cannot be reached: %s", chat_id, error.message)
+                    logger.debug("a chat cannot be reached: %s", error.message)
                     return SendResult.BLOCKED
                 logger.warning("Telegram refused a message: %s", error.message)
                 return SendResult.FAILED

@@ -5,13 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
+from problems.checking import to_bengali_digits
+
 LANGUAGES: Final = ("en", "bn")
-_BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 
 def bn_digits(text: str) -> str:
     """Write Latin digits as Bengali digits (০–৯)."""
-    return text.translate(_BN_DIGITS)
+    return to_bengali_digits(text)
 
 
 def localize_number(value: int | str | Decimal, lang: str) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
+from bot.services import students
 from bot.services.deps import Deps
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -57,6 +57,15 @@ async def edit_or_reply(
     await reply(update, text, markup)
 
 
+async def stored_language(update: Update, context: Context) -> str:
+    """The language the person chose in Dars, else their Telegram client's."""
+    user = update.effective_user
+    if user is None:
+        return "en"
+    profile = await students.get_profile(deps_of(context), telegram_id=user.id)
+    return profile.language if profile else user_language(update)
+
+
 def user_language(update: Update) -> str:
     """A guess from the Telegram client, for the rare replies sent before we know the student."""
     code = (update.effective_user.language_code if update.effective_user else None) or ""
@@ -67,7 +76,3 @@ def user_id(update: Update) -> int:
     user = update.effective_user
     assert user is not None
     return user.id
-
-
-def payload(context: Context) -> Any:
-    return context.args[0] if context.args else None

@@ -10,41 +10,32 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import keyboards
-from bot.handlers.common import Context, deps_of, reply, user_language
-from bot.services import students
+from bot.handlers.common import Context, reply, stored_language, user_language
 from bot.texts import t
 
 logger = logging.getLogger(__name__)
 
 
-async def _language(update: Update, context: Context) -> str:
-    user = update.effective_user
-    if user is None:
-        return "en"
-    profile = await students.get_profile(deps_of(context), telegram_id=user.id)
-    return profile.language if profile else user_language(update)
-
-
 async def on_unknown_command(update: Update, context: Context) -> None:
     """A command Dars does not have."""
-    await reply(update, t(await _language(update, context), "unknown_command"))
+    await reply(update, t(await stored_language(update, context), "unknown_command"))
 
 
 async def on_not_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice notes and the like: ask for a typed answer."""
-    await reply(update, t(await _language(update, context), "not_text"))
+    await reply(update, t(await stored_language(update, context), "not_text"))
 
 
 async def on_edited_message(update: Update, context: Context) -> None:
     """An edited old message: never graded again; ask for a new message instead."""
-    await reply(update, t(await _language(update, context), "edited_message"))
+    await reply(update, t(await stored_language(update, context), "edited_message"))
 
 
 async def on_unknown_button(update: Update, context: Context) -> None:
     """A button whose data we do not recognise (an old message, or forged data)."""
     query = update.callback_query
     assert query is not None
-    lang = await _language(update, context)
+    lang = await stored_language(update, context)
     await query.answer(t(lang, "stale_button"))
     await reply(update, t(lang, "no_session"), keyboards.practice_keyboard(lang))
 
@@ -59,7 +50,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
     try:
-        lang = await _language(update, context)
+        lang = await stored_language(update, context)
     except Exception:  # the database may be the very thing that failed
         lang = user_language(update)
     try:

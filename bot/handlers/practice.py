@@ -10,9 +10,16 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
 from bot import keyboards, views
-from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id
+from bot.handlers.common import (
+    Context,
+    deps_of,
+    edit_or_reply,
+    reply,
+    stored_language,
+    user_id,
+)
 from bot.handlers.onboarding import on_requested_input, on_start
-from bot.services import practice, students
+from bot.services import practice
 from bot.services.practice import AnswerOutcome, PracticeOutcome
 from bot.texts import grade_name, t
 
@@ -66,7 +73,7 @@ async def on_text(update: Update, context: Context) -> None:
     text = message.text
     deps = deps_of(context)
     if len(text) > MAX_ANSWER_LENGTH:
-        await reply(update, t(await _language(update, context), "too_long"))
+        await reply(update, t(await stored_language(update, context), "too_long"))
         return
     outcome = await practice.submit_answer(
         deps,
@@ -79,11 +86,6 @@ async def on_text(update: Update, context: Context) -> None:
         await on_requested_input(update, context, text)
         return
     await show_answer(update, context, outcome)
-
-
-async def _language(update: Update, context: Context) -> str:
-    profile = await students.get_profile(deps_of(context), telegram_id=user_id(update))
-    return profile.language if profile else "en"
 
 
 async def show_answer(update: Update, context: Context, outcome: AnswerOutcome) -> None:
@@ -208,5 +210,5 @@ def _typing(update: Update) -> Callable[[], Awaitable[None]]:
 
 
 async def _stale(update: Update, context: Context) -> None:
-    lang = await _language(update, context)
+    lang = await stored_language(update, context)
     await reply(update, t(lang, "stale_button"), keyboards.practice_keyboard(lang))

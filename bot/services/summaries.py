@@ -332,11 +332,12 @@ async def due_summaries(deps: Deps, *, now: dt.datetime) -> list[DueSummary]:
                 s, teacher_telegram_id=teacher.telegram_id
             ):
                 if school_class.group_chat_id is not None:
+                    # One group may follow several classes: one post per class.
                     due.append(
                         DueSummary(
                             "weekly_group",
                             school_class.group_chat_id,
-                            period,
+                            f"{period}:c{school_class.id}",
                             teacher.telegram_id,
                             school_class.id,
                         )

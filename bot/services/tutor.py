@@ -47,7 +47,7 @@ from bot.services.costs import as_money, usage_cost
 from bot.services.deps import ProblemCard
 from db import queries
 from db.models import CostRecord
-from problems.checking import hint_reveals_answer
+from problems.checking import hint_reveals_answer, to_bengali_digits
 from problems.types import AnswerType
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,6 @@ STALE_RESERVATION = dt.timedelta(minutes=10)
 # One advisory lock key for the budget check; crc32 keeps it stable across processes.
 _BUDGET_LOCK_KEY = zlib.crc32(b"dars:llm-budget")
 
-_BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 _LANGUAGES = {"en": "English", "bn": "Bengali"}
 
 
@@ -390,7 +389,7 @@ class Tutor:
             return None
         text = reply.hint
         if language == "bn":
-            text = text.translate(_BN_DIGITS)
+            text = to_bengali_digits(text)
         if hint_reveals_answer(card.answer_key, text):
             log.info("discarded a model hint for problem %s: it gave the answer away", card.id)
             return None
