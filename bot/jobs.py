@@ -12,9 +12,10 @@ import datetime as dt
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
+from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
@@ -59,6 +60,82 @@ def reminder_text(due: DueReminder, *, count: int) -> str:
     return t(due.language, "reminder", name=due.name, count=count)
 
 
+async def deliver_once(
+    deps: Deps,
+    sender: RateLimitedSender,
+    *,
+    kind: str,
+    chat_id: int,
+    period: str,
+    worker: str,
+    text: Callable[[], Awaitable[str | None]],
+    on_blocked: Callable[[], Awaitable[None]],
+    student_id: int | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    stale_after: dt.timedelta = deliveries.STALE_AFTER,
+) -> str:
+    """Claim, send and record one scheduled message (a reminder, a summary).
+
+    Returns "sent", "blocked", "failed", "empty" (nothing to say) or "skipped" (another
+    worker has it). ``text`` is built only once the claim is ours.
+    """
+    # Claim only once sending is possible, so a long flood pause cannot age a claim into
+    # looking abandoned while this worker still means to send it.
+    await sender.wait_unpaused()
+    claimed = await deliveries.claim(
+        deps.db,
+        kind=kind,
+        recipient_id=chat_id,
+        period=period,
+        student_id=student_id,
+        worker=worker,
+        now=deps.clock(),
+        stale_after=stale_after,
+    )
+    if not claimed:
+        return "skipped"
+
+    async def failed(error: str, *, give_up: bool) -> None:
+        await deliveries.mark_failed(
+            deps.db, kind=kind, recipient_id=chat_id, period=period, error=error, give_up=give_up
+        )
+
+    body = await text()
+    if body is None:
+        await failed("nothing to send", give_up=True)
+        return "empty"
+    still_ours = True
+
+    async def before_request() -> bool:
+        nonlocal still_ours
+        still_ours = await deliveries.mark_sending(
+            deps.db,
+            kind=kind,
+            recipient_id=chat_id,
+            period=period,
+            worker=worker,
+            now=deps.clock(),
+        )
+        return still_ours
+
+    result = await sender.send(
+        chat_id, body, reply_markup=reply_markup, before_request=before_request
+    )
+    if not still_ours:
+        return "skipped"  # our claim went stale and another worker took it over
+    if result is SendResult.SENT:
+        await deliveries.mark_sent(
+            deps.db, kind=kind, recipient_id=chat_id, period=period, now=deps.clock()
+        )
+        return "sent"
+    if result is SendResult.BLOCKED:
+        await on_blocked()
+        await failed("blocked", give_up=True)
+        return "blocked"
+    await failed("send failed", give_up=False)
+    return "failed"
+
+
 async def _remind(
     deps: Deps,
     sender: RateLimitedSender,
@@ -68,54 +145,27 @@ async def _remind(
     stale_after: dt.timedelta,
 ) -> str:
     """Claim, send and record one reminder; returns which FanoutResult count it adds to."""
-    kind, chat, period = reminders.KIND, due.telegram_id, due.period
-    # Claim only once sending is possible, so a long flood pause cannot age a claim into
-    # looking abandoned while this worker still means to send it.
-    await sender.wait_unpaused()
-    claimed = await deliveries.claim(
-        deps.db,
-        kind=kind,
-        recipient_id=chat,
-        period=period,
+
+    async def text() -> str:
+        return reminder_text(due, count=deps.settings.problems_per_session)
+
+    async def blocked() -> None:
+        await reminders.mark_unreachable(deps.db, student_id=due.student_id)
+
+    outcome = await deliver_once(
+        deps,
+        sender,
+        kind=reminders.KIND,
+        chat_id=due.telegram_id,
+        period=due.period,
         student_id=due.student_id,
         worker=worker,
-        now=deps.clock(),
+        text=text,
+        on_blocked=blocked,
+        reply_markup=practice_keyboard(due.language),
         stale_after=stale_after,
     )
-    if not claimed:
-        return "skipped_already_claimed"
-    still_ours = True
-
-    async def before_request() -> bool:
-        nonlocal still_ours
-        still_ours = await deliveries.mark_sending(
-            deps.db, kind=kind, recipient_id=chat, period=period, worker=worker, now=deps.clock()
-        )
-        return still_ours
-
-    result = await sender.send(
-        chat,
-        reminder_text(due, count=deps.settings.problems_per_session),
-        reply_markup=practice_keyboard(due.language),
-        before_request=before_request,
-    )
-    if not still_ours:
-        return "skipped_already_claimed"  # our claim went stale and another worker took it
-    if result is SendResult.SENT:
-        await deliveries.mark_sent(
-            deps.db, kind=kind, recipient_id=chat, period=period, now=deps.clock()
-        )
-        return "sent"
-    if result is SendResult.BLOCKED:
-        await reminders.mark_unreachable(deps.db, student_id=due.student_id)
-        await deliveries.mark_failed(
-            deps.db, kind=kind, recipient_id=chat, period=period, error="blocked", give_up=True
-        )
-        return "blocked"
-    await deliveries.mark_failed(
-        deps.db, kind=kind, recipient_id=chat, period=period, error="send failed", give_up=False
-    )
-    return "failed"
+    return "skipped_already_claimed" if outcome == "skipped" else outcome
 
 
 async def send_due_reminders(

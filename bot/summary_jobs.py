@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from telegram.ext import Application, ContextTypes
 
 from bot import reports
-from bot.jobs import worker_name
-from bot.sender import RateLimitedSender, SendResult
-from bot.services import classes, deliveries, summaries
+from bot.jobs import deliver_once, worker_name
+from bot.sender import RateLimitedSender
+from bot.services import classes, summaries
 from bot.services.deps import Deps
 from bot.services.summaries import DueSummary
 
@@ -49,61 +49,23 @@ async def summary_text(deps: Deps, due: DueSummary) -> str | None:
 
 async def _deliver(deps: Deps, sender: RateLimitedSender, due: DueSummary, *, worker: str) -> str:
     """Claim, send and record one summary; returns what happened to it."""
-    kind, chat, period = due.kind, due.chat_id, due.period
-    # Claim only once sending is possible, so a flood pause cannot age the claim into stale.
-    await sender.wait_unpaused()
-    claimed = await deliveries.claim(
-        deps.db,
-        kind=kind,
-        recipient_id=chat,
-        period=period,
-        student_id=None,
-        worker=worker,
-        now=deps.clock(),
-    )
-    if not claimed:
-        return "skipped"
-    text = await summary_text(deps, due)
-    if text is None:
-        await deliveries.mark_failed(
-            deps.db,
-            kind=kind,
-            recipient_id=chat,
-            period=period,
-            error="nothing to send",
-            give_up=True,
-        )
-        return "empty"
-    still_ours = True
 
-    async def before_request() -> bool:
-        nonlocal still_ours
-        still_ours = await deliveries.mark_sending(
-            deps.db, kind=kind, recipient_id=chat, period=period, worker=worker, now=deps.clock()
-        )
-        return still_ours
-
-    result = await sender.send(due.chat_id, text, before_request=before_request)
-    if not still_ours:
-        return "skipped"  # our claim went stale and another worker took it over
-    if result is SendResult.SENT:
-        await deliveries.mark_sent(
-            deps.db, kind=kind, recipient_id=chat, period=period, now=deps.clock()
-        )
-        return "sent"
-    if result is SendResult.BLOCKED:
+    async def blocked() -> None:
         if due.kind == "weekly_group":
             await classes.forget_group(deps, chat_id=due.chat_id)
         else:
             await summaries.mark_unreachable(deps, telegram_id=due.chat_id, kind=due.kind)
-        await deliveries.mark_failed(
-            deps.db, kind=kind, recipient_id=chat, period=period, error="blocked", give_up=True
-        )
-        return "blocked"
-    await deliveries.mark_failed(
-        deps.db, kind=kind, recipient_id=chat, period=period, error="send failed", give_up=False
+
+    return await deliver_once(
+        deps,
+        sender,
+        kind=due.kind,
+        chat_id=due.chat_id,
+        period=due.period,
+        worker=worker,
+        text=lambda: summary_text(deps, due),
+        on_blocked=blocked,
     )
-    return "failed"
 
 
 async def send_due_summaries(deps: Deps, sender: RateLimitedSender, *, worker: str) -> int:
