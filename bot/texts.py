@@ -554,6 +554,16 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         ),
     },
     "delete_yes": {"en": "🗑 Yes, delete", "bn": "🗑 হ্যাঁ, মুছে ফেলা হোক"},
+    "delete_confirm_teacher": {
+        "en": (
+            "🗑 This deletes your teacher account, your classes and their join links. "
+            "This cannot be undone. Delete your data?"
+        ),
+        "bn": (
+            "🗑 এতে আপনার শিক্ষক অ্যাকাউন্ট, আপনার ক্লাস এবং সেগুলোর যোগদানের লিংক মুছে যাবে। "
+            "এটি আর ফেরানো যাবে না। আপনার তথ্য মুছে ফেলবেন?"
+        ),
+    },
     "delete_nothing": {
         "en": "I don't keep any data about you.",
         "bn": "আমার কাছে এই অ্যাকাউন্টের কোনো তথ্য নেই।",

@@ -597,6 +597,11 @@ async def delete_guardian(session: AsyncSession, *, telegram_id: int) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def delete_teacher(session: AsyncSession, *, telegram_id: int) -> bool:
+    result = await session.execute(delete(Teacher).where(Teacher.telegram_id == telegram_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def delete_deliveries_to(session: AsyncSession, *, recipient_id: int) -> None:
     await session.execute(delete(Delivery).where(Delivery.recipient_id == recipient_id))
 

@@ -205,7 +205,13 @@ async def on_delete_my_data(update: Update, context: Context) -> None:
     if not holdings.anything:
         await reply(update, t(lang, "delete_nothing"))
         return
-    key = "delete_confirm_student" if holdings.student else "delete_confirm_parent"
+    key = (
+        "delete_confirm_student"
+        if holdings.student
+        else "delete_confirm_parent"
+        if holdings.guardian
+        else "delete_confirm_teacher"
+    )
     await reply(update, t(lang, key), keyboards.delete_keyboard(lang))
 
 
@@ -220,5 +226,6 @@ async def on_delete_button(update: Update, context: Context) -> None:
     if not done.anything:
         await edit_or_reply(update, t(done.lang, "delete_nothing"))
         return
+    # Parents and teachers hear the same words.
     key = "delete_done_student" if done.student else "delete_done_parent"
     await edit_or_reply(update, t(done.lang, key))

@@ -1,4 +1,4 @@
-"""Deleting a person's data on request (/delete_my_data), for students and parents.
+"""Deleting a person's data on request (/delete_my_data), for students, parents and teachers.
 
 Deleting the student row is enough: practice sessions, responses and cost records keep their
 rows with ``student_id`` set to NULL (anonymous statistics), while the streak, guardian links,
@@ -23,10 +23,11 @@ class Holdings:
     lang: str
     student: bool
     guardian: bool
+    teacher: bool = False
 
     @property
     def anything(self) -> bool:
-        return self.student or self.guardian
+        return self.student or self.guardian or self.teacher
 
 
 async def holdings(deps: Deps, *, telegram_id: int, language_code: str | None) -> Holdings:
@@ -37,7 +38,13 @@ async def holdings(deps: Deps, *, telegram_id: int, language_code: str | None) -
         )
         student = await queries.get_student(s, telegram_id=telegram_id)
         guardian = await queries.get_guardian(s, telegram_id=telegram_id)
-    return Holdings(lang=lang, student=student is not None, guardian=guardian is not None)
+        teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+    return Holdings(
+        lang=lang,
+        student=student is not None,
+        guardian=guardian is not None,
+        teacher=teacher is not None,
+    )
 
 
 async def delete_my_data(deps: Deps, *, telegram_id: int, language_code: str | None) -> Holdings:
@@ -48,6 +55,8 @@ async def delete_my_data(deps: Deps, *, telegram_id: int, language_code: str | N
         )
         student = await queries.delete_student(s, telegram_id=telegram_id)
         guardian = await queries.delete_guardian(s, telegram_id=telegram_id)
+        # A teacher's classes (and their memberships and links) go with the teacher row.
+        teacher = await queries.delete_teacher(s, telegram_id=telegram_id)
         # Summaries sent to a parent are keyed by their Telegram id, not by a student row.
         await queries.delete_deliveries_to(s, recipient_id=telegram_id)
-    return Holdings(lang=lang, student=student, guardian=guardian)
+    return Holdings(lang=lang, student=student, guardian=guardian, teacher=teacher)
