@@ -18,7 +18,7 @@ from bot.handlers.misc import on_error
 from bot.jobs import register_jobs
 from bot.sender import RateLimitedSender
 from bot.services.clock import Clock, system_clock
-from bot.services.deps import Deps
+from bot.services.deps import Deps, reset_model_wait, set_model_wait
 from bot.services.tutor import Tutor, release_stale_reservations
 from bot.summary_jobs import register_summary_job
 from bot.texts import t
@@ -50,18 +50,43 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
-            async with self._slots:
-                await coroutine
+            await self._in_slot(coroutine)
             return
         lock = self._locks.setdefault(user.id, asyncio.Lock())
         self._users[user.id] += 1
         try:
-            async with lock, self._slots:
-                await coroutine
+            async with lock:
+                await self._in_slot(coroutine)
         finally:
             self._users[user.id] -= 1
             if not self._users[user.id]:
                 del self._users[user.id], self._locks[user.id]
+
+    async def _in_slot(self, coroutine: Awaitable[Any]) -> None:
+        # An update waiting seconds for the language model gives its slot back meanwhile
+        # (see ``waiting_for_model``), or a hundred such waits would stall every other
+        # student; the user's lock stays held, so their own updates still wait their turn.
+        await self._slots.acquire()
+        held = True
+
+        @contextlib.asynccontextmanager
+        async def park() -> AsyncIterator[None]:
+            nonlocal held
+            self._slots.release()
+            held = False
+            try:
+                yield
+            finally:
+                await self._slots.acquire()
+                held = True
+
+        token = set_model_wait(park)
+        try:
+            await coroutine
+        finally:
+            reset_model_wait(token)
+            if held:
+                self._slots.release()
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -240,6 +240,9 @@ class BotApiEmulator:
         self.too_many_requests = 0
         self.webhook_url = ""
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+        # Benchmarks set a dict here: update_id -> time.monotonic() when getUpdates first
+        # handed the update out (the start of the bot's own share of a reply's latency).
+        self.handed_out: dict[int, float] | None = None
 
         self._lock = threading.RLock()
         self._runner: web.AppRunner | None = None
@@ -793,6 +796,10 @@ class BotApiEmulator:
             batch = [q for q in queue if q.update_id >= offset or q.sticky][:limit]
             for queued in batch:
                 queued.sticky = False
+            if self.handed_out is not None and batch:
+                now = time.monotonic()
+                for queued in batch:
+                    self.handed_out.setdefault(queued.update_id, now)
             return [copy.deepcopy(q.update) for q in batch]
 
     def _is_allowed(self, update: dict[str, Any]) -> bool:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -108,6 +112,36 @@ class ProblemCache:
 
     def clear(self) -> None:
         self._cards.clear()
+
+
+# Set by the application's update processor for the update being handled: entering it gives
+# the update's processing slot to other students while this one waits for the language model
+# (seconds), and takes a slot again afterwards. Unset (tests, jobs): nothing happens.
+_model_wait: ContextVar[Callable[[], AbstractAsyncContextManager[None]] | None] = ContextVar(
+    "model_wait", default=None
+)
+
+
+def set_model_wait(
+    park: Callable[[], AbstractAsyncContextManager[None]] | None,
+) -> Token[Callable[[], AbstractAsyncContextManager[None]] | None]:
+    """For the update processor: how the current update steps aside while it waits."""
+    return _model_wait.set(park)
+
+
+def reset_model_wait(token: Token[Callable[[], AbstractAsyncContextManager[None]] | None]) -> None:
+    _model_wait.reset(token)
+
+
+@contextlib.asynccontextmanager
+async def waiting_for_model() -> AsyncIterator[None]:
+    """Around a language-model call: let other students' updates run meanwhile."""
+    park = _model_wait.get()
+    if park is None:
+        yield
+        return
+    async with park():
+        yield
 
 
 @dataclass

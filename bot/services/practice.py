@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.clock import local_date
-from bot.services.deps import Deps, ProblemCard
+from bot.services.deps import Deps, ProblemCard, waiting_for_model
 from bot.services.selection import Candidate, choose_problems
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
 from db import queries
-from db.models import PracticeSession, Streak, Student
+from db.models import PracticeSession, Streak
+from db.queries import AnsweringStudent, OpenSession, StreakSnapshot
 from problems.checking import Verdict, check_answer
 from problems.types import AnswerType
 
@@ -178,9 +179,10 @@ async def submit_answer(
         assert deps.tutor is not None
         if on_model_call is not None:
             await on_model_call()
-        verdict = await deps.tutor.grade_text_answer(
-            card=first.card, answer=answer, language=first.lang, student_id=first.student_id
-        )
+        async with waiting_for_model():
+            verdict = await deps.tutor.grade_text_answer(
+                card=first.card, answer=answer, language=first.lang, student_id=first.student_id
+            )
         return await _record_model_verdict(deps, first, verdict, telegram_id, answer, update_id)
     except _LostRace:
         return AnswerOutcome(kind="duplicate", lang="en")
@@ -207,12 +209,13 @@ async def _submit(
     choice: int | None = None,
 ) -> AnswerOutcome | _AskModel:
     async with deps.db.begin() as s:
-        student, practice = await queries.get_student_and_open_session(s, telegram_id=telegram_id)
+        student, practice = await queries.get_answering_student(s, telegram_id=telegram_id)
         if student is None or student.grade is None:
             return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
         lang = student.language
         if not student.reachable:
-            student.reachable = True  # they wrote to us again: reminders may resume
+            # They wrote to us again: reminders may resume.
+            await queries.set_student_reachable(s, student_id=student.id)
         if student.awaiting in ("name", "reminder"):
             return AnswerOutcome(kind="awaiting_input", lang=lang)
         if practice is None:
@@ -278,7 +281,7 @@ async def _record_model_verdict(
     update_id: int,
 ) -> AnswerOutcome:
     async with deps.db.begin() as s:
-        student, practice = await queries.get_student_and_open_session(s, telegram_id=telegram_id)
+        student, practice = await queries.get_answering_student(s, telegram_id=telegram_id)
         if (
             student is None
             or practice is None
@@ -314,7 +317,7 @@ async def _skip(
     deps: Deps, telegram_id: int, update_id: int, session_id: int, position: int
 ) -> AnswerOutcome:
     async with deps.db.begin() as s:
-        student, practice = await queries.get_student_and_open_session(s, telegram_id=telegram_id)
+        student, practice = await queries.get_answering_student(s, telegram_id=telegram_id)
         if student is None or student.grade is None:
             return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
         lang = student.language
@@ -343,8 +346,8 @@ async def _record(
     deps: Deps,
     s: AsyncSession,
     *,
-    student: Student,
-    practice: PracticeSession,
+    student: AnsweringStudent,
+    practice: OpenSession,
     card: ProblemCard,
     update_id: int,
     student_answer: str | None,
@@ -353,21 +356,6 @@ async def _record(
     confidence: float | None,
 ) -> AnswerOutcome:
     lang = student.language
-    inserted = await queries.insert_response_once(
-        s,
-        session_id=practice.id,
-        student_id=student.id,
-        problem_id=card.id,
-        student_answer=student_answer,
-        is_correct=is_correct,
-        confidence_score=confidence,
-        hints_used=practice.hints_on_current,
-        grader=grader,
-        idempotency_key=update_id,
-    )
-    if inserted is None:
-        return AnswerOutcome(kind="duplicate", lang=lang)
-
     finished_problem = (
         is_correct
         or grader == "skip"
@@ -389,14 +377,25 @@ async def _record(
     else:
         completed = False
         values = {"wrong_on_current": practice.wrong_on_current + 1}
-    moved = await queries.update_session_if_unchanged(
+    # The Response (unique per update id) and the session's compare-and-set step together.
+    inserted, moved = await queries.record_answer_once(
         s,
-        session_id=practice.id,
-        position=practice.position,
-        wrong_on_current=practice.wrong_on_current,
-        hints_on_current=practice.hints_on_current,
+        current=practice,
+        response={
+            "session_id": practice.id,
+            "student_id": student.id,
+            "problem_id": card.id,
+            "student_answer": student_answer,
+            "is_correct": is_correct,
+            "confidence_score": confidence,
+            "hints_used": practice.hints_on_current,
+            "grader": grader,
+            "idempotency_key": update_id,
+        },
         values=values,
     )
+    if not inserted:
+        return AnswerOutcome(kind="duplicate", lang=lang)
     if not moved:
         # A concurrent copy of this tap/answer won the race: undo our Response.
         raise _LostRace
@@ -429,14 +428,42 @@ async def _record(
 
 
 async def _advance_streak(
-    deps: Deps, s: AsyncSession, student: Student, day: dt.date
+    deps: Deps, s: AsyncSession, student: AnsweringStudent, day: dt.date
 ) -> StreakStep:
     # The session's own day counts, not the minute it ended: finishing at 00:05 a session
     # started at 23:55 keeps yesterday's place in the streak.
-    row = await queries.get_streak_for_update(s, student_id=student.id)
+    seen = student.streak
+    step = record_practice_day(
+        _snapshot_state(seen) if seen is not None else StreakState(),
+        day,
+        deps.settings.milestones,
+    )
+    if not step.changed:
+        return step
+    # Usually nobody touched the streak since the answer's first query read it: one write.
+    state = step.state
+    if await queries.save_streak_if_unchanged(
+        s,
+        student_id=student.id,
+        seen=seen,
+        current=state.current,
+        longest=state.longest,
+        last_practice_date=state.last_practice_date,
+        milestones_achieved=state.milestones_achieved,
+        freezes_available=state.freezes_available,
+    ):
+        return step
+    return await _advance_streak_locked(deps, s, student.id, day)
+
+
+async def _advance_streak_locked(
+    deps: Deps, s: AsyncSession, student_id: int, day: dt.date
+) -> StreakStep:
+    """The same, on the row locked for this transaction (it changed since it was read)."""
+    row = await queries.get_streak_for_update(s, student_id=student_id)
     if row is None:
         row = Streak(
-            student_id=student.id,
+            student_id=student_id,
             current=0,
             longest=0,
             milestones_achieved=[],
@@ -452,6 +479,16 @@ async def _advance_streak(
         row.freezes_available = step.state.freezes_available
     await s.flush()
     return step
+
+
+def _snapshot_state(seen: StreakSnapshot) -> StreakState:
+    return StreakState(
+        current=seen.current,
+        longest=seen.longest,
+        last_practice_date=seen.last_practice_date,
+        milestones_achieved=seen.milestones_achieved,
+        freezes_available=seen.freezes_available,
+    )
 
 
 def _state(row: Streak) -> StreakState:
@@ -478,7 +515,9 @@ async def _summary(
     )
 
 
-async def _view(deps: Deps, s: AsyncSession, practice: PracticeSession, lang: str) -> ProblemView:
+async def _view(
+    deps: Deps, s: AsyncSession, practice: PracticeSession | OpenSession, lang: str
+) -> ProblemView:
     cards = await deps.problems.get_many(s, practice.problem_ids)
     card = cards[practice.problem_ids[practice.position]]
     shown = tuple(
@@ -536,9 +575,10 @@ async def request_hint(
         # The bank has no such hint: the model writes it once, outside any transaction.
         if on_model_call is not None:
             await on_model_call()
-        generated = await deps.tutor.hint_for(
-            card=view.card, language=lang, level=level, student_id=student_id
-        )
+        async with waiting_for_model():
+            generated = await deps.tutor.hint_for(
+                card=view.card, language=lang, level=level, student_id=student_id
+            )
         if generated:
             text = generated
             view = replace(view, hints_shown=(*view.hints_shown[:-1], generated))

@@ -1,0 +1,212 @@
+"""The bot side of a benchmark, in a process of its own: Dars (``--kind dars``, built by
+``build_application`` exactly as ``dars run`` builds it) or a bare PTB echo bot
+(``--kind echo``). Settings come from the environment, as for ``dars run``.
+
+Protocol on stdio: one JSON line ``{"ready": true}`` once polling; then each ``stats`` line
+on stdin is answered with one JSON line (CPU seconds, RSS, SQL counters); ``quit`` or EOF
+shuts the bot down cleanly. Logs go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util.concurrency import await_
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.app import build_application, running
+from bot.config import Settings, configure_logging
+
+
+class SqlCounter:
+    """Counts what one engine sends to the database: statements by verb, transactions, pings.
+
+    BEGIN and COMMIT are separate round trips with asyncpg (SQLAlchemy starts the
+    transaction lazily before the first statement); a pool pre-ping is three (BEGIN, ``;``,
+    ROLLBACK) unless a transaction is already open.
+    """
+
+    def __init__(self) -> None:
+        self.statements: Counter[str] = Counter()
+        self.begin = 0
+        self.commit = 0
+        self.rollback = 0
+        self.ping = 0
+        self.connect = 0
+
+    def attach(self, engine: AsyncEngine) -> None:
+        sync = engine.sync_engine
+
+        def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            self.statements[statement.split(None, 1)[0].upper()] += 1
+
+        def on_begin(_conn: Any) -> None:
+            self.begin += 1
+
+        def on_commit(_conn: Any) -> None:
+            self.commit += 1
+
+        def on_rollback(_conn: Any) -> None:
+            self.rollback += 1
+
+        event.listen(sync, "before_cursor_execute", on_execute)
+        event.listen(sync, "begin", on_begin)
+        event.listen(sync, "commit", on_commit)
+        event.listen(sync, "rollback", on_rollback)
+
+        def on_connect(_dbapi_connection: Any, _record: Any) -> None:
+            self.connect += 1
+
+        event.listen(sync, "connect", on_connect)
+        dialect = sync.dialect
+        original = dialect.do_ping
+        if os.environ.get("BENCH_PING") == "simple":
+            original = _simple_ping
+
+        def counted_ping(dbapi_connection: Any) -> bool:
+            self.ping += 1
+            return bool(original(dbapi_connection))
+
+        dialect.do_ping = counted_ping  # type: ignore[method-assign]
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "statements": dict(self.statements),
+            "begin": self.begin,
+            "commit": self.commit,
+            "rollback": self.rollback,
+            "ping": self.ping,
+            "connect": self.connect,
+        }
+
+
+def _simple_ping(dbapi_connection: Any) -> bool:
+    """An experiment, not what Dars runs: ping with one round trip (``;``) instead of the
+    asyncpg dialect's three (BEGIN, ``;``, ROLLBACK, which exist for pgbouncer's transaction
+    mode). Enabled with BENCH_PING=simple to measure what the pre-ping costs."""
+    try:
+        await_(dbapi_connection._connection.fetchrow(";"))
+    except Exception as error:
+        dbapi_connection._handle_exception(error)
+    return True
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def build_echo(settings: Settings) -> Application:
+    """A bare PTB bot that sends every text back; same Bot API pool and concurrency as Dars."""
+    assert settings.telegram_bot_token is not None
+
+    async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Send the text back to the chat it came from."""
+        assert update.effective_chat is not None and update.effective_message is not None
+        await update.effective_chat.send_message(update.effective_message.text or "")
+
+    app = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .concurrent_updates(settings.concurrent_updates)
+        .connection_pool_size(
+            int(os.environ.get("BENCH_POOL") or max(8, settings.concurrent_updates // 2))
+        )
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    return app
+
+
+class GcTimer:
+    """Time spent in Python's cyclic garbage collector (for the figures, not a fix)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = 0
+        self._started = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, _info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections += 1
+
+
+@contextlib.asynccontextmanager
+async def _without_polling(app: Application) -> AsyncIterator[Application]:
+    """Like ``bot.app.running`` minus the polling: the JobQueue runs, no updates are fetched
+    (as in a webhook worker; two such processes can share one bot token)."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+async def _serve(kind: str, *, polling: bool) -> None:
+    settings = Settings()
+    gc_timer = GcTimer()
+    configure_logging(settings)
+    counter = SqlCounter()
+    app = build_application(settings) if kind == "dars" else build_echo(settings)
+    async with running(app, poll_timeout=10) if polling else _without_polling(app):
+        engine = app.bot_data.get("engine")
+        if engine is not None:
+            counter.attach(engine)
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        print(json.dumps({"ready": True}), flush=True)
+        while line := await reader.readline():
+            command = line.decode().strip()
+            if command == "stats":
+                stats = {
+                    "cpu": time.process_time(),
+                    "rss_kb": _rss_kb(),
+                    "gc_s": gc_timer.seconds,
+                    "gc_collections": gc_timer.collections,
+                    **counter.snapshot(),
+                }
+                print(json.dumps(stats), flush=True)
+            elif command == "quit":
+                break
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kind", choices=("dars", "echo"), default="dars")
+    parser.add_argument(
+        "--no-polling", action="store_true", help="run the jobs only (reminder fan-outs)"
+    )
+    args = parser.parse_args()
+    asyncio.run(_serve(args.kind, polling=not args.no_polling))
+
+
+if __name__ == "__main__":
+    main()
