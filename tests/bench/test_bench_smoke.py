@@ -1,0 +1,112 @@
+"""The answers benchmark's machinery, small and slow enough for CI: the real Application
+polling the Bot API emulator, students answering open loop, every reply matched back.
+
+Only robust facts are asserted (every answer got exactly one reply, one Response per answer,
+at most three SQL statements per graded answer); speed targets live in bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bench.botproc import SqlCounter
+from bench.load import Answer, ReplyTracker, open_loop, summarize
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.emulator import BotApiEmulator
+from bot.services import practice
+from bot.services.banks import load_banks
+from bot.services.deps import Deps, ProblemCard
+from db import queries
+from db.engine import create_engine, create_sessionmaker
+from db.models import Response
+from tests.conftest import TABLES, FakeClock
+from tests.helpers import onboard, right_answer, wrong_answer
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
+STUDENTS = 20
+FIRST_ID = 7_700_000
+
+
+@pytest.fixture
+async def smoke_deps(pg_url: str, sample_bank) -> AsyncIterator[Deps]:
+    engine = create_engine(pg_url)
+    settings = Settings(
+        _env_file=None,
+        database_url=pg_url,
+        telegram_bot_token="123456:TEST",
+        reminder_check_interval_seconds=3600,
+    )
+    deps = Deps(db=create_sessionmaker(engine), settings=settings, clock=FakeClock())
+    await load_banks(deps.db, sample_bank.problems, sample_bank.files)
+    yield deps
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+async def _session_cards(deps: Deps, telegram_id: int) -> list[ProblemCard]:
+    async with deps.db() as s:
+        _, session = await queries.get_answering_student(s, telegram_id=telegram_id)
+        assert session is not None
+        cards = await deps.problems.get_many(s, session.problem_ids)
+    return [cards[pid] for pid in session.problem_ids]
+
+
+async def test_students_answering_through_the_emulator(smoke_deps: Deps) -> None:
+    deps = smoke_deps
+    # Each student: wrong, then right (problem 1 done), then wrong on problem 2.
+    plans: list[list[Answer]] = []
+    for telegram_id in range(FIRST_ID, FIRST_ID + STUDENTS):
+        await onboard(deps, telegram_id, grade=6 + telegram_id % 3)
+        assert (await practice.start_practice(deps, telegram_id=telegram_id)).kind == "problem"
+        first, second = (await _session_cards(deps, telegram_id))[:2]
+        plans.append(
+            [
+                Answer(telegram_id, wrong_answer(first), "retry"),
+                Answer(telegram_id, right_answer(first), "correct"),
+                Answer(telegram_id, wrong_answer(second), "retry"),
+            ]
+        )
+    # Round by round, so each student's answers are a second apart (their order is also
+    # kept by the bot's per-user processing).
+    answers = [plan[step] for step in range(3) for plan in plans]
+
+    counter = SqlCounter()
+    counter.attach(deps.db.kw["bind"])
+    async with BotApiEmulator(first_update_id=10_000) as emu:
+        settings = deps.settings.model_copy(update={"telegram_api_base_url": emu.base_url})
+        tracker = ReplyTracker(emu)
+        async with running(build_application(settings, deps=deps), poll_timeout=1):
+            before = counter.snapshot()
+            sent = await open_loop(tracker, answers, rate=20.0, max_seconds=10)
+            assert await tracker.wait_replied(sent, within=10)
+            after = counter.snapshot()
+            await emu.wait_for("sendMessage", count=len(answers), timeout=1)
+        tracker.close()
+
+    figures = summarize(sent)
+    assert figures["replied"] == len(answers) == STUDENTS * 3
+    assert not tracker.unexpected, "an answer got more than one reply"
+    replies = [a.reply_text or "" for a in sent]
+    assert all(
+        r.startswith("❌") for r, a in zip(replies, sent, strict=True) if a.expect == "retry"
+    )
+    assert all(
+        r.startswith("✅") for r, a in zip(replies, sent, strict=True) if a.expect == "correct"
+    )
+    async with deps.db() as s:
+        recorded = await s.scalar(
+            select(func.count(func.distinct(Response.idempotency_key))).where(
+                Response.idempotency_key.in_([a.update_id for a in sent])
+            )
+        )
+        total = await s.scalar(select(func.count()).select_from(Response))
+    assert recorded == total == len(answers)
+    statements = sum(after["statements"].values()) - sum(before["statements"].values())
+    assert statements <= 3 * len(answers), after["statements"]
