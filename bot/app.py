@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.handlers import build_handlers
 from bot.handlers.misc import on_error
 from bot.jobs import register_jobs
+from bot.request import AiohttpRequest
 from bot.sender import RateLimitedSender
 from bot.services.clock import Clock, system_clock
 from bot.services.deps import Deps, reset_model_wait, set_model_wait
@@ -170,7 +171,8 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .concurrent_updates(PerUserUpdateProcessor(settings.concurrent_updates))
-        .connection_pool_size(max(8, settings.concurrent_updates // 2))
+        .request(AiohttpRequest(connection_pool_size=max(8, settings.concurrent_updates // 2)))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

@@ -253,6 +253,23 @@ class CostRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class LlmSpend(Base):
+    """Running totals of language-model spending per UTC day: all students (``scope`` 0) and
+    each student (``scope`` = their id), reservations in flight included (migration 0004).
+
+    The budget check is one conditional upsert on these rows, so concurrent calls, in one
+    process or many, never wait on a lock held across a network round trip; ``cost_records``
+    stays the itemised account the totals are kept from.
+    """
+
+    __tablename__ = "llm_spend"
+    __table_args__ = (CheckConstraint("scope >= 0", name="scope_not_negative"),)
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    spent_usd: Mapped[Decimal] = mapped_column(Numeric(14, 8), default=Decimal(0))
+
+
 class Delivery(Base):
     """One scheduled message (a reminder, a weekly summary) claimed before it is sent.
 

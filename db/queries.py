@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from db.models import (
     GuardianLink,
     InviteAttempt,
     InviteCode,
+    LlmSpend,
     PracticeSession,
     Problem,
     Response,
@@ -588,8 +589,17 @@ async def add_audit(
 
 async def delete_student(session: AsyncSession, *, telegram_id: int) -> bool:
     """Delete a student row; the foreign keys anonymise or remove everything that pointed at it."""
-    result = await session.execute(delete(Student).where(Student.telegram_id == telegram_id))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    student_id = (
+        await session.execute(
+            delete(Student).where(Student.telegram_id == telegram_id).returning(Student.id)
+        )
+    ).scalar_one_or_none()
+    if student_id is None:
+        return False
+    # Their share of the model spending is kept by their id, with no key to enforce: it goes
+    # too (the day's total for everyone stays as it was).
+    await session.execute(delete(LlmSpend).where(LlmSpend.scope == student_id))
+    return True
 
 
 async def delete_guardian(session: AsyncSession, *, telegram_id: int) -> bool:
@@ -1166,3 +1176,164 @@ async def save_streak_if_unchanged(
     }
     result = await conn.execute(_streak_upsert(conn.dialect.name), params)
     return result.first() is not None
+
+
+# ---------------------------------------------------------------- the language-model budget
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A cost record for one model call: ``granted`` (status ``reserved``) or refused."""
+
+    record_id: int
+    granted: bool
+    refused_by: str | None = None  # "global" or "student" when refused
+
+
+# PostgreSQL, one statement (run it in autocommit): add the worst case to today's total if the
+# total is still under its cap, then to the student's total likewise, then write the cost
+# record saying which happened. ON CONFLICT DO UPDATE ... WHERE re-checks the cap on the row's
+# newest version under its row lock, which is released when the statement ends, so concurrent
+# callers never wait on a lock held across a network round trip.
+_RESERVE_PG = text(
+    """
+WITH g AS (
+    INSERT INTO llm_spend AS t (day, scope, spent_usd)
+    VALUES (CAST(:day AS DATE), 0, CAST(:cost AS NUMERIC))
+    ON CONFLICT (day, scope) DO UPDATE SET spent_usd = t.spent_usd + EXCLUDED.spent_usd
+    WHERE t.spent_usd < CAST(:global_cap AS NUMERIC)
+    RETURNING scope
+), s AS (
+    INSERT INTO llm_spend AS t (day, scope, spent_usd)
+    SELECT CAST(:day AS DATE), CAST(:scope AS BIGINT), CAST(:cost AS NUMERIC)
+    FROM g WHERE CAST(:scope AS BIGINT) > 0
+    ON CONFLICT (day, scope) DO UPDATE SET spent_usd = t.spent_usd + EXCLUDED.spent_usd
+    WHERE t.spent_usd < CAST(:student_cap AS NUMERIC)
+    RETURNING scope
+), verdict AS (
+    SELECT EXISTS (SELECT 1 FROM g) AS global_ok,
+           (CAST(:scope AS BIGINT) = 0 OR EXISTS (SELECT 1 FROM s)) AS student_ok
+), rec AS (
+    INSERT INTO cost_records (operation, model, prompt_tokens, cached_tokens,
+                              completion_tokens, tokens_used, cost_usd, latency_ms, status,
+                              student_id, problem_id, created_at)
+    SELECT CAST(:operation AS VARCHAR), CAST(:model AS VARCHAR), 0, 0, 0, 0,
+           CASE WHEN global_ok AND student_ok THEN CAST(:cost AS NUMERIC) ELSE 0 END, 0,
+           CASE WHEN global_ok AND student_ok THEN 'reserved' ELSE 'budget_exceeded' END,
+           CAST(:student_id AS INTEGER), CAST(:problem_id AS INTEGER),
+           CAST(:created_at AS TIMESTAMPTZ)
+    FROM verdict
+    RETURNING id
+)
+SELECT rec.id, verdict.global_ok, verdict.student_ok FROM rec, verdict
+"""
+)
+
+
+def _add_spend(day: dt.date, scope: int, cost: Decimal, cap: Decimal) -> Any:
+    stmt = sqlite.insert(LlmSpend).values(day=day, scope=scope, spent_usd=cost)
+    return stmt.on_conflict_do_update(
+        index_elements=["day", "scope"],
+        set_={"spent_usd": LlmSpend.spent_usd + stmt.excluded.spent_usd},
+        where=LlmSpend.spent_usd < cap,
+    ).returning(LlmSpend.scope)
+
+
+async def reserve_llm_call(
+    session: AsyncSession,
+    *,
+    day: dt.date,
+    cost: Decimal,
+    global_cap: Decimal,
+    student_cap: Decimal,
+    operation: str,
+    model: str,
+    student_id: int | None,
+    problem_id: int | None,
+    created_at: dt.datetime,
+) -> Reservation:
+    """Reserve ``cost`` against today's global and per-student caps and record the call.
+
+    A cap counts as reached once the total (reservations in flight included) is at or over
+    it, so concurrent calls overshoot a cap by at most one call. On PostgreSQL give a session
+    in autocommit (one statement); on SQLite a transaction (its write lock serializes).
+    """
+    conn = await session.connection()
+    scope = student_id or 0
+    record = {
+        "operation": operation,
+        "model": model,
+        "student_id": student_id,
+        "problem_id": problem_id,
+        "created_at": created_at,
+    }
+    if global_cap <= 0 or (scope and student_cap <= 0):
+        global_ok, student_ok = global_cap > 0, False
+    elif conn.dialect.name == "postgresql":
+        params = record | {"day": day, "scope": scope, "cost": cost}
+        params |= {"global_cap": global_cap, "student_cap": student_cap}
+        record_id, global_ok, student_ok = (await conn.execute(_RESERVE_PG, params)).one()
+        if global_ok and not student_ok:
+            await _take_back(session, day=day, scopes=(0,), cost=cost)
+        return _reservation(record_id, global_ok, student_ok)
+    else:
+        global_ok = (await conn.execute(_add_spend(day, 0, cost, global_cap))).first() is not None
+        student_ok = not scope
+        if global_ok and scope:
+            added = await conn.execute(_add_spend(day, scope, cost, student_cap))
+            student_ok = added.first() is not None
+            if not student_ok:
+                await _take_back(session, day=day, scopes=(0,), cost=cost)
+    granted = global_ok and student_ok
+    record_id = (
+        await conn.execute(
+            insert(CostRecord)
+            .values(
+                **record,
+                prompt_tokens=0,
+                cached_tokens=0,
+                completion_tokens=0,
+                tokens_used=0,
+                cost_usd=cost if granted else Decimal(0),
+                latency_ms=0,
+                status="reserved" if granted else "budget_exceeded",
+            )
+            .returning(CostRecord.id)
+        )
+    ).scalar_one()
+    return _reservation(record_id, global_ok, student_ok)
+
+
+def _reservation(record_id: int, global_ok: bool, student_ok: bool) -> Reservation:
+    refused = None if global_ok and student_ok else "global" if not global_ok else "student"
+    return Reservation(int(record_id), refused is None, refused)
+
+
+async def _take_back(
+    session: AsyncSession, *, day: dt.date, scopes: Sequence[int], cost: Decimal
+) -> None:
+    await session.execute(
+        update(LlmSpend)
+        .where(LlmSpend.day == day, LlmSpend.scope.in_(scopes))
+        .values(spent_usd=LlmSpend.spent_usd - cost)
+    )
+
+
+async def settle_llm_call(
+    session: AsyncSession,
+    *,
+    record_id: int,
+    day: dt.date,
+    student_id: int | None,
+    reserved: Decimal,
+    cost: Decimal,
+    values: dict[str, Any],
+) -> None:
+    """Write what a reserved call really used, and move the day's totals from the reserved
+    worst case to the real ``cost``."""
+    await session.execute(
+        update(CostRecord).where(CostRecord.id == record_id).values(cost_usd=cost, **values)
+    )
+    if cost != reserved:
+        scopes = (0, student_id) if student_id else (0,)
+        await _take_back(session, day=day, scopes=scopes, cost=reserved - cost)

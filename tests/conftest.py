@@ -22,28 +22,14 @@ from bot.services.banks import load_banks
 from bot.services.deps import Deps
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
+from db.models import Base
 from problems.bank import parse_banks, sample_bank_dir
 
 PG_ADMIN_DSN = os.environ.get("DARS_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-TABLES = (
-    "audit_log",
-    "invite_attempts",
-    "invite_codes",
-    "class_members",
-    "classes",
-    "teachers",
-    "guardian_links",
-    "guardians",
-    "deliveries",
-    "cost_records",
-    "generated_hints",
-    "responses",
-    "streaks",
-    "practice_sessions",
-    "students",
-    "problems",
-)
+# Every table of the schema, dependants first: what each test empties (a new table is
+# never forgotten).
+TABLES = tuple(table.name for table in reversed(Base.metadata.sorted_tables))
 
 
 class FakeClock:

@@ -2,7 +2,8 @@
 
 Deleting the student row is enough: practice sessions, responses and cost records keep their
 rows with ``student_id`` set to NULL (anonymous statistics), while the streak, guardian links,
-class memberships, invites and deliveries go with it (foreign keys, migration 0003).
+class memberships, invites and deliveries go with it (foreign keys, migration 0003), and so
+does their running total of model spending (``llm_spend``).
 Invite attempts are kept: they hold no name, expire from use after an hour, and deleting them
 would let someone reset the limit on guessing links.
 """

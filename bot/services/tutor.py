@@ -2,12 +2,12 @@
 
 The model is used only where rules cannot do the job, and every call is accounted for:
 
-* Each call first *reserves* its worst-case cost as a ``cost_records`` row, in a short
-  transaction that also checks the daily budgets (per student and global, UTC day of the
-  clock). The check and the reservation are serialized across processes (PostgreSQL: an
-  advisory transaction lock; SQLite: the reservation is the transaction's first statement,
-  which takes SQLite's single write lock), so concurrent calls overshoot a cap by at most one
-  call. Refused calls are recorded as ``budget_exceeded`` with zero cost.
+* Each call first *reserves* its worst-case cost: one conditional upsert adds it to today's
+  running totals (``llm_spend``: all students, and this student; UTC day of the clock) only
+  if each is still under its cap, and writes the call's ``cost_records`` row as ``reserved``
+  (or ``budget_exceeded``, zero cost). The cap is re-checked on the newest row under a row
+  lock that lasts one statement, so concurrent calls, in any number of processes, overshoot
+  a cap by at most one call and never queue on a lock held across a round trip.
 * The network call runs with no transaction open, a short client timeout, one retry, and an
   overall deadline; then a second short transaction settles the row with the real usage.
 * Any failure returns None and the caller falls back to the bank's hints and the rule
@@ -20,6 +20,7 @@ the model: never a name or a Telegram id. Cost records hold numbers, never promp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -27,7 +28,7 @@ import re
 import time
 import unicodedata
 import weakref
-import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
 from typing import Any, TypeVar, cast
@@ -37,13 +38,13 @@ from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import CursorResult, case, func, insert, select, update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import ModelPrice, Settings
 from bot.services.clock import Clock
-from bot.services.costs import as_money, usage_cost
+from bot.services.costs import usage_cost
 from bot.services.deps import ProblemCard
 from db import queries
 from db.models import CostRecord
@@ -70,8 +71,6 @@ _FRAMING_TOKENS = 16
 # A reservation older than this belongs to a process that died mid-call (the deadline is
 # seconds); see release_stale_reservations.
 STALE_RESERVATION = dt.timedelta(minutes=10)
-# One advisory lock key for the budget check; crc32 keeps it stable across processes.
-_BUDGET_LOCK_KEY = zlib.crc32(b"dars:llm-budget")
 
 _LANGUAGES = {"en": "English", "bn": "Bengali"}
 
@@ -91,6 +90,16 @@ class _Usage:
     cached_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Reserved:
+    """A granted reservation: what settling it needs to know."""
+
+    record_id: int
+    day: dt.date
+    student_id: int | None
+    worst_case: Decimal
 
 
 class _Unusable(Exception):
@@ -199,11 +208,6 @@ def looks_like_instructions(answer: str) -> bool:
         _INSTRUCTION_LIKE.search(cleaned)
         or _INSTRUCTION_LIKE.search(unicodedata.normalize("NFKC", cleaned).casefold())
     )
-
-
-def _utc_day_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(now.astimezone(dt.UTC).date(), dt.time(), tzinfo=dt.UTC)
-    return start, start + dt.timedelta(days=1)
 
 
 def _prompt_token_bound(messages: list[dict[str, str]], response_format: dict[str, Any]) -> int:
@@ -469,9 +473,11 @@ class Tutor:
                 completion_tokens=max_completion_tokens,
                 rounding=ROUND_UP,
             )
-        record_id = await self._reserve(operation, student_id, problem_id, worst_case)
+        day = self._clock().astimezone(dt.UTC).date()
+        record_id = await self._reserve(operation, student_id, problem_id, worst_case, day)
         if record_id is None:
             return None
+        reservation = _Reserved(record_id, day, student_id, worst_case)
 
         started = time.monotonic()
         usage: _Usage | None = None
@@ -506,7 +512,7 @@ class Tutor:
         except asyncio.CancelledError:
             # The student's update was cancelled (e.g. shutdown): the provider may still bill
             # the call, so it keeps its worst-case cost.
-            await self._settle(record_id, "error", None, worst_case, started)
+            await self._settle(reservation, "error", None, worst_case, started)
             raise
         if usage is not None:
             cost = self._cost(price, usage)
@@ -516,7 +522,7 @@ class Tutor:
             cost = worst_case
         else:
             cost = Decimal(0)
-        await self._settle(record_id, status, usage, cost, started)
+        await self._settle(reservation, status, usage, cost, started)
         return result
 
     def _price(self) -> ModelPrice | None:
@@ -540,70 +546,57 @@ class Tutor:
             completion_tokens=usage.completion_tokens,
         )
 
+    @contextlib.asynccontextmanager
+    async def _budget_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for the budget statements: autocommit on PostgreSQL (each statement is
+        its own transaction, so no row lock outlives it), a transaction on SQLite."""
+        async with self._db() as s:
+            if s.get_bind().dialect.name == "postgresql":
+                await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            yield s
+            await s.commit()
+
     async def _reserve(
-        self, operation: str, student_id: int | None, problem_id: int | None, worst_case: Decimal
+        self,
+        operation: str,
+        student_id: int | None,
+        problem_id: int | None,
+        worst_case: Decimal,
+        day: dt.date,
     ) -> int | None:
         """Record the call as reserved if both budgets allow it; else record the refusal."""
-        now = self._clock()
-        day_start, day_end = _utc_day_bounds(now)
         settings = self._settings
         try:
-            async with self._db.begin() as s:
-                if s.get_bind().dialect.name == "postgresql":
-                    # Serialize check-and-reserve across every bot process; released at commit.
-                    await s.execute(select(func.pg_advisory_xact_lock(_BUDGET_LOCK_KEY)))
-                # On SQLite this INSERT comes first on purpose: it takes the database's write
-                # lock before the sums below are read, so no other reservation can slip in.
-                record_id = (
-                    await s.execute(
-                        insert(CostRecord)
-                        .values(
-                            operation=operation,
-                            model=self._model,
-                            prompt_tokens=0,
-                            cached_tokens=0,
-                            completion_tokens=0,
-                            tokens_used=0,
-                            cost_usd=worst_case,
-                            latency_ms=0,
-                            status="reserved",
-                            student_id=student_id,
-                            problem_id=problem_id,
-                            created_at=now,
-                        )
-                        .returning(CostRecord.id)
-                    )
-                ).scalar_one()
-                spent_global, spent_student = await _spent_today(
-                    s, day_start, day_end, student_id, exclude_id=record_id
+            async with self._budget_session() as s:
+                reservation = await queries.reserve_llm_call(
+                    s,
+                    day=day,
+                    cost=worst_case,
+                    global_cap=settings.llm_daily_budget_global_usd,
+                    student_cap=settings.llm_daily_budget_per_student_usd,
+                    operation=operation,
+                    model=self._model,
+                    student_id=student_id,
+                    problem_id=problem_id,
+                    created_at=self._clock(),
                 )
-                over_global = spent_global >= settings.llm_daily_budget_global_usd
-                over_student = (
-                    student_id is not None
-                    and spent_student >= settings.llm_daily_budget_per_student_usd
-                )
-                if over_global or over_student:
-                    await s.execute(
-                        update(CostRecord)
-                        .where(CostRecord.id == record_id)
-                        .values(status="budget_exceeded", cost_usd=Decimal(0))
-                    )
-                    log.info(
-                        "%s for problem %s refused: %s daily budget reached",
-                        operation,
-                        problem_id,
-                        "global" if over_global else "student",
-                    )
-                    return None
-                return int(record_id)
         except SQLAlchemyError:
             # Without a record we may not call: an unaccounted call could break the budget.
             log.warning("could not reserve budget for %s; not calling the model", operation)
             return None
+        if not reservation.granted:
+            log.info(
+                "%s for problem %s refused: %s daily budget reached",
+                operation,
+                problem_id,
+                reservation.refused_by,
+            )
+            return None
+        return reservation.record_id
 
     async def _settle(
         self,
-        record_id: int,
+        reservation: _Reserved,
         status: str,
         usage: _Usage | None,
         cost: Decimal,
@@ -613,52 +606,30 @@ class Tutor:
         usage = usage or _Usage()
         latency_ms = int((time.monotonic() - started) * 1000)
         try:
-            async with self._db.begin() as s:
-                await s.execute(
-                    update(CostRecord)
-                    .where(CostRecord.id == record_id)
-                    .values(
-                        status=status,
-                        prompt_tokens=usage.prompt_tokens,
-                        cached_tokens=usage.cached_tokens,
-                        completion_tokens=usage.completion_tokens,
-                        tokens_used=usage.total_tokens,
-                        cost_usd=cost,
-                        latency_ms=latency_ms,
-                    )
+            async with self._budget_session() as s:
+                await queries.settle_llm_call(
+                    s,
+                    record_id=reservation.record_id,
+                    day=reservation.day,
+                    student_id=reservation.student_id,
+                    reserved=reservation.worst_case,
+                    cost=cost,
+                    values={
+                        "status": status,
+                        "prompt_tokens": usage.prompt_tokens,
+                        "cached_tokens": usage.cached_tokens,
+                        "completion_tokens": usage.completion_tokens,
+                        "tokens_used": usage.total_tokens,
+                        "latency_ms": latency_ms,
+                    },
                 )
         except SQLAlchemyError:
             # The reservation stays, counted at its worst case: safe for the budget.
-            log.warning("could not settle cost record %s", record_id)
+            log.warning("could not settle cost record %s", reservation.record_id)
             return
-        log.debug("cost record %s: %s, %d ms, $%s", record_id, status, latency_ms, cost)
-
-
-async def _spent_today(
-    s: AsyncSession,
-    day_start: dt.datetime,
-    day_end: dt.datetime,
-    student_id: int | None,
-    *,
-    exclude_id: int,
-) -> tuple[Decimal, Decimal]:
-    """Today's spending overall and by this student, reservations in flight included."""
-    cost = CostRecord.cost_usd
-    by_student = (
-        func.sum(case((CostRecord.student_id == student_id, cost), else_=0))
-        if student_id is not None
-        else func.sum(0)
-    )
-    row = (
-        await s.execute(
-            select(func.sum(cost), by_student).where(
-                CostRecord.created_at >= day_start,
-                CostRecord.created_at < day_end,
-                CostRecord.id != exclude_id,
-            )
+        log.debug(
+            "cost record %s: %s, %d ms, $%s", reservation.record_id, status, latency_ms, cost
         )
-    ).one()
-    return as_money(row[0]), as_money(row[1])
 
 
 async def release_stale_reservations(

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import telegram
 from sqlalchemy import insert, select, text
-from telegram.request import HTTPXRequest
 
 from bot.app import build_application
 from bot.emulator import BotApiEmulator
 from bot.jobs import CONCURRENCY, reminder_text, send_due_reminders
+from bot.request import AiohttpRequest
 from bot.sender import RateLimitedSender
 from bot.services import deliveries
 from bot.services.deps import Deps
@@ -74,7 +74,7 @@ def _received(emus: Iterable[BotApiEmulator]) -> Counter[int | str | None]:
 @pytest.fixture
 async def tg(emu: BotApiEmulator) -> AsyncIterator[telegram.Bot]:
     bot = telegram.Bot(
-        emu.token, base_url=emu.base_url, request=HTTPXRequest(connection_pool_size=16)
+        emu.token, base_url=emu.base_url, request=AiohttpRequest(connection_pool_size=16)
     )
     async with bot:
         yield bot
@@ -159,7 +159,7 @@ async def test_two_workers_at_once_remind_everyone_once(
         engine = create_engine(pg_url)
         deps = Deps(db=create_sessionmaker(engine), settings=e2e_deps.settings, clock=clock)
         bot = telegram.Bot(
-            emu.token, base_url=emu.base_url, request=HTTPXRequest(connection_pool_size=16)
+            emu.token, base_url=emu.base_url, request=AiohttpRequest(connection_pool_size=16)
         )
         try:
             async with bot:

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 import telegram
-from telegram.request import HTTPXRequest
 
 from bot.emulator import ApiCall, BotApiEmulator
+from bot.request import AiohttpRequest
 from bot.sender import RateLimitedSender, SendResult
 
 # PTB's own RetryAfter constructor reads the deprecated int ``retry_after``.
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.filterwarnings(
 @pytest.fixture
 async def tg(emu: BotApiEmulator) -> AsyncIterator[telegram.Bot]:
     bot = telegram.Bot(
-        emu.token, base_url=emu.base_url, request=HTTPXRequest(connection_pool_size=64)
+        emu.token, base_url=emu.base_url, request=AiohttpRequest(connection_pool_size=64)
     )
     async with bot:
         yield bot

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import DateTime, Numeric, bindparam, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -165,3 +166,60 @@ async def test_database_errors_do_not_carry_personal_data(engine: AsyncEngine) -
         assert "987654321" not in str(exc)
     else:
         raise AssertionError("a duplicate telegram_id was accepted")
+
+
+def _backfill(url: str) -> set[tuple[str, int, str]]:
+    """Cost records written before 0004 become that revision's daily totals."""
+    migrate.upgrade(url, "0003")
+
+    async def seed() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                student = await _insert_student(conn, 501)
+                rows = [  # (UTC time, student, cost)
+                    (dt.datetime(2026, 3, 9, 23, 59, tzinfo=dt.UTC), student, "0.25"),
+                    (dt.datetime(2026, 3, 10, 0, 1, tzinfo=dt.UTC), student, "0.5"),
+                    (dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC), None, "1.125"),
+                    (dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC), student, "0"),
+                ]
+                for at, who, cost in rows:
+                    await conn.execute(
+                        text(
+                            "INSERT INTO cost_records (operation, model, prompt_tokens,"
+                            " cached_tokens, completion_tokens, tokens_used, cost_usd,"
+                            " latency_ms, status, student_id, created_at) VALUES ("
+                            "'hint_generation', 'm', 0, 0, 0, 0, :cost, 0, 'ok', :who, :at)"
+                        ).bindparams(
+                            bindparam("cost", type_=Numeric(12, 8)),
+                            bindparam("at", type_=DateTime(timezone=True)),
+                        ),
+                        {"cost": Decimal(cost), "who": who, "at": at},
+                    )
+        finally:
+            await engine.dispose()
+
+    async def totals() -> set[tuple[str, int, str]]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                found = await conn.execute(text("SELECT day, scope, spent_usd FROM llm_spend"))
+                return {(str(d), s if s == 0 else -1, f"{float(v):g}") for d, s, v in found}
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    migrate.upgrade(url, "head")
+    return asyncio.run(totals())
+
+
+def test_0004_fills_the_daily_totals_from_cost_records(tmp_path: Path, fresh_pg_url: str) -> None:
+    # Scope -1 stands for "the student" (their id differs per engine); UTC days, not Dhaka's.
+    expected = {
+        ("2026-03-09", 0, "0.25"),
+        ("2026-03-09", -1, "0.25"),
+        ("2026-03-10", 0, "1.625"),
+        ("2026-03-10", -1, "0.5"),
+    }
+    assert _backfill(f"sqlite+aiosqlite:///{tmp_path / 'backfill.sqlite3'}") == expected
+    assert _backfill(fresh_pg_url) == expected

@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from bot.services import classes, families, practice, privacy, students, summaries
 from bot.services.deps import Deps
+from db import queries
 from db.models import (
     ClassMember,
     Guardian,
     GuardianLink,
     InviteAttempt,
     InviteCode,
+    LlmSpend,
     PracticeSession,
     Problem,
     Response,
@@ -291,6 +294,22 @@ async def test_delete_my_data_keeps_anonymous_answers(deps: Deps, loaded_bank) -
     await finish_session(deps, STUDENT)
     answers = await _count(deps, Response)
     assert answers == 5
+    async with deps.db.begin() as s:  # and the model was paid for one of their answers
+        student = await queries.get_student(s, telegram_id=STUDENT)
+        assert student is not None
+        await queries.reserve_llm_call(
+            s,
+            day=dt.date(2026, 3, 10),
+            cost=Decimal("0.001"),
+            global_cap=Decimal(1),
+            student_cap=Decimal(1),
+            operation="answer_evaluation",
+            model="m",
+            student_id=student.id,
+            problem_id=None,
+            created_at=dt.datetime(2026, 3, 10, 6, tzinfo=dt.UTC),
+        )
+    assert await _count(deps, LlmSpend) == 2
 
     held = await privacy.holdings(deps, telegram_id=STUDENT, language_code=None)
     assert (held.student, held.guardian) == (True, False)
@@ -303,6 +322,8 @@ async def test_delete_my_data_keeps_anonymous_answers(deps: Deps, loaded_bank) -
     for model in (Streak, GuardianLink, ClassMember):
         assert await _count(deps, model) == 0, model
     assert await _count(deps, InviteCode, InviteCode.kind == "parent") == 0
+    # Their spending total goes; the day's total for everyone stays.
+    assert await _count(deps, LlmSpend) == await _count(deps, LlmSpend, LlmSpend.scope == 0) == 1
     # A later /start starts fresh.
     profile, created = await students.start(
         deps, telegram_id=STUDENT, first_name="Rafi", language_code=None

@@ -27,7 +27,7 @@ from bot.services.tutor import (
 )
 from db import queries
 from db.engine import create_engine, create_sessionmaker
-from db.models import CostRecord, GeneratedHint, Problem
+from db.models import CostRecord, GeneratedHint, LlmSpend, Problem
 from tests.fakes.openai_server import FakeOpenAIServer, FakeReply
 from tests.helpers import onboard
 
@@ -119,21 +119,30 @@ async def records(db) -> list[CostRecord]:
 
 
 async def add_spend(deps, amount: str, *, at: dt.datetime, student: int | None = None) -> None:
+    """An earlier paid call, accounted the way the tutor accounts one: reserved, then settled."""
+    cost, day = Decimal(amount), at.astimezone(dt.UTC).date()
+    unlimited = Decimal(10**6)
     async with deps.db.begin() as s:
-        s.add(
-            CostRecord(
-                operation=HINT_GENERATION,
-                model="gpt-4o-mini",
-                prompt_tokens=0,
-                cached_tokens=0,
-                completion_tokens=0,
-                tokens_used=0,
-                cost_usd=Decimal(amount),
-                latency_ms=0,
-                status="ok",
-                student_id=student,
-                created_at=at,
-            )
+        reservation = await queries.reserve_llm_call(
+            s,
+            day=day,
+            cost=cost,
+            global_cap=unlimited,
+            student_cap=unlimited,
+            operation=HINT_GENERATION,
+            model="gpt-4o-mini",
+            student_id=student,
+            problem_id=None,
+            created_at=at,
+        )
+        await queries.settle_llm_call(
+            s,
+            record_id=reservation.record_id,
+            day=day,
+            student_id=student,
+            reserved=cost,
+            cost=cost,
+            values={"status": "ok"},
         )
 
 
@@ -647,6 +656,53 @@ async def test_student_budget_is_per_student(make_tutor, fake, deps, clock, load
     assert fake.calls == 1
     statuses = {(r.student_id, r.status) for r in await records(deps.db)}
     assert (spender, "budget_exceeded") in statuses and (other, "ok") in statuses
+
+
+async def spend_totals(deps) -> dict[int, Decimal]:
+    async with deps.db() as s:
+        rows = await s.execute(select(LlmSpend.scope, LlmSpend.spent_usd))
+        return {row.scope: row.spent_usd for row in rows}
+
+
+async def test_daily_totals_follow_what_each_call_really_cost(
+    make_tutor, fake, deps, clock, loaded_bank
+):
+    tutor = make_tutor()
+    problem = await card(deps, TEXT_KEY)
+    spender = await student_id(deps, TELEGRAM_ID)
+    assert await tutor.grade_text_answer(
+        card=problem, answer="improprer", language="en", student_id=spender
+    )
+    assert await tutor.generate_hint(card=problem, language="en", level=2, student_id=None)
+    fake.fail_next(2, status=500)  # a failed call (and its one retry): costs nothing
+    await tutor.generate_hint(card=problem, language="en", level=3, student_id=spender)
+
+    rows = await records(deps.db)
+    assert {r.status for r in rows} == {"ok", "error"}
+    totals = await spend_totals(deps)
+    # Reserved at the worst case, settled at the real cost: the totals equal the records.
+    assert totals[0] == sum(r.cost_usd for r in rows) > 0
+    assert totals[spender] == sum(r.cost_usd for r in rows if r.student_id == spender) > 0
+
+
+async def test_a_refusal_by_the_students_cap_leaves_the_days_total_alone(
+    make_tutor, fake, deps, clock, loaded_bank
+):
+    tutor = make_tutor(llm_daily_budget_per_student_usd=Decimal("0.002"))
+    problem = await card(deps, TEXT_KEY)
+    spender = await student_id(deps, TELEGRAM_ID)
+    await add_spend(deps, "0.002", at=clock(), student=spender)
+    before = await spend_totals(deps)
+    assert before == {0: Decimal("0.002"), spender: Decimal("0.002")}
+
+    assert (
+        await tutor.grade_text_answer(
+            card=problem, answer="improprer", language="en", student_id=spender
+        )
+        is None
+    )
+    assert fake.calls == 0
+    assert await spend_totals(deps) == before
 
 
 async def _spend_concurrently(tutors, problem, n: int, student: int | None):
