@@ -39,7 +39,7 @@ from bench.common import (
     wait_until_quiet,
 )
 from bench.dataset import Student, reset_sessions, right_answer, wrong_answer
-from bench.load import Answer, ReplyTracker, burst, open_loop, summarize
+from bench.load import Answer, ReplyTracker, burst, open_loop, summarize, unreplied
 from bot.emulator import BotApiEmulator
 from bot.services.deps import ProblemCard
 from problems.types import AnswerType
@@ -201,18 +201,7 @@ class Bench:
         result["internal_p99_by_kind_ms"] = {
             k: round(sorted(v)[max(0, int(len(v) * 0.99) - 1)], 2) for k, v in by_kind.items()
         }
-        result["unreplied"] = [
-            {
-                "chat": a.chat_id,
-                "text": a.text,
-                "expect": a.expect,
-                "update_id": a.update_id,
-                "handed_out": a.handed_out is not None
-                or a.update_id in (tracker.emu.handed_out or {}),
-            }
-            for a in sent
-            if a.replied is None
-        ][:20]
+        result["unreplied"] = unreplied(sent, tracker.emu)
         result["replies"] = dict(
             Counter((a.reply_text or "").split("\n", 1)[0][:24] for a in sent).most_common(12)
         )

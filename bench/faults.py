@@ -49,7 +49,7 @@ from bench.common import (
     wait_until_quiet,
 )
 from bench.dataset import Student, reset_sessions, right_answer, wrong_answer
-from bench.load import ReplyTracker, open_loop, summarize
+from bench.load import ReplyTracker, open_loop, summarize, unreplied
 from bot.emulator import ApiCall, BotApiEmulator
 from bot.texts import t
 from problems.types import AnswerType
@@ -423,6 +423,8 @@ async def run_soak(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
                     "cpu_ms_per_answer": round(
                         (after["cpu"] - before["cpu"]) * 1000 / max(1, figures["replied"]), 3
                     ),
+                    "unreplied": unreplied(sent, emu),
+                    "unexpected_replies": sum(tracker.unexpected.values()),
                 }
             )
             print(f"    {samples[-1]}", flush=True)

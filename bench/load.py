@@ -175,3 +175,20 @@ def summarize(answers: Sequence[Answer]) -> dict[str, Any]:
 
 
 _PCTS = (("p50", 50.0), ("p95", 95.0), ("p99", 99.0), ("max", 100.0))
+
+
+def unreplied(
+    sent: Sequence[Answer], emu: BotApiEmulator, *, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The answers that got no reply (at most ``limit``), with what is known of each."""
+    return [
+        {
+            "chat": a.chat_id,
+            "text": a.text,
+            "expect": a.expect,
+            "update_id": a.update_id,
+            "handed_out": a.handed_out is not None or a.update_id in (emu.handed_out or {}),
+        }
+        for a in sent
+        if a.replied is None
+    ][:limit]
