@@ -188,6 +188,12 @@ def unreplied(
             "expect": a.expect,
             "update_id": a.update_id,
             "handed_out": a.handed_out is not None or a.update_id in (emu.handed_out or {}),
+            # Whatever the bot sent to that chat after the answer arrived, for the diagnosis.
+            "calls": [
+                [c.method, c.status, str(c.params.get("text", ""))[:40]]
+                for c in emu.calls
+                if c.chat_id == a.chat_id and c.at >= a.pushed
+            ][:5],
         }
         for a in sent
         if a.replied is None

@@ -39,7 +39,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
+    # Enough for CONCURRENT_UPDATES' default (32) plus model calls settling their costs:
+    # a connection opened past the pool is closed again after use, and opening one costs
+    # far more than a query.
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 10)
     return create_async_engine(url, **kwargs)
 
 
