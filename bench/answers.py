@@ -470,13 +470,31 @@ async def main_async(args: argparse.Namespace) -> None:
     if not args.skip_llm:
         if not args.no_wait:
             await wait_until_quiet()
-        print("== language model phase", flush=True)
-        results["llm"] = await bench.llm_phase()
+        llm_runs = []
+        for run in range(1, args.llm_runs + 1):
+            print(f"== language model phase, run {run}/{args.llm_runs}", flush=True)
+            llm_runs.append(await bench.llm_phase())
+        results["llm_runs"] = llm_runs
+        results["llm_headline"] = _llm_headline(llm_runs)
+        print(json.dumps(results["llm_headline"], indent=2))
     results["headline"] = _headline(results["runs"])
     results["disturbed"] = bench.disturbed
     path = save_result("answers", results)
     print(json.dumps(results["headline"], indent=2))
     print(f"== saved {path}")
+
+
+def _llm_headline(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over the LLM-phase runs, phase by phase (model idle, model calls in flight)."""
+    out: dict[str, Any] = {}
+    for i, name in enumerate(("model idle", "model calls in flight")):
+        phases = [r["phases"][i] for r in runs if len(r["phases"]) > i]
+        for key in ("p50", "p99"):
+            values = [p["internal_ms"][key] for p in phases]
+            out[f"{name}: {key} ms"] = {"median": median(values), "values": values}
+        cpu = [p["cpu_ms_per_answer"] for p in phases if p["cpu_ms_per_answer"] is not None]
+        out[f"{name}: cpu ms/answer"] = {"median": median(cpu), "values": cpu}
+    return out
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -511,6 +529,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-echo", action="store_true")
     parser.add_argument("--skip-llm", action="store_true")
+    parser.add_argument("--llm-runs", type=int, default=None, help="3 (1 with --quick)")
     parser.add_argument(
         "--concurrent-updates",
         type=int,
@@ -538,8 +557,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="1 run, 5 s phases, a 1000-answer burst, 10 s LLM phase",
     )
     args = parser.parse_args(argv)
-    quick = {"runs": 1, "seconds": 5.0, "burst": 1000, "llm_seconds": 10.0}
-    full = {"runs": 3, "seconds": 30.0, "burst": 5000, "llm_seconds": 30.0}
+    quick = {"runs": 1, "seconds": 5.0, "burst": 1000, "llm_seconds": 10.0, "llm_runs": 1}
+    full = {"runs": 3, "seconds": 30.0, "burst": 5000, "llm_seconds": 30.0, "llm_runs": 3}
     for name, value in (quick if args.quick else full).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
