@@ -18,6 +18,7 @@ from bot.handlers.misc import on_error
 from bot.jobs import register_jobs
 from bot.request import AiohttpRequest
 from bot.sender import RateLimitedSender
+from bot.services import classes
 from bot.services.clock import Clock, system_clock
 from bot.services.deps import Deps, reset_model_wait, set_model_wait
 from bot.services.tutor import Tutor, release_stale_reservations
@@ -27,6 +28,8 @@ from db.engine import create_engine, create_sessionmaker
 
 logger = logging.getLogger(__name__)
 UNLIMITED = 1_000_000
+# Updates finishing after a language-model call, at once (see PerUserUpdateProcessor).
+MODEL_SLOTS = 4
 COMMANDS = ("start", "practice", "settings", "invite", "summary", "help")
 
 
@@ -38,13 +41,14 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     earlier tap.
     """
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, *, model_slots: int = MODEL_SLOTS) -> None:
         # The base class takes one of its slots *before* do_process_update waits for the
         # user, so one user's backlog would hold slots other students need. Its semaphore is
         # therefore left wide open and ours is taken only once it is this user's turn.
         super().__init__(UNLIMITED)
         self.limit = max_concurrent_updates
         self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._model_slots = asyncio.Semaphore(model_slots)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: defaultdict[int, int] = defaultdict(int)
 
@@ -67,27 +71,31 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         # An update waiting seconds for the language model gives its slot back meanwhile
         # (see ``waiting_for_model``), or a hundred such waits would stall every other
         # student; the user's lock stays held, so their own updates still wait their turn.
+        # When the model has answered, the update finishes in one of a few *model* slots:
+        # a hundred verdicts arriving together then queue among themselves instead of in
+        # front of every rule-graded answer on the one event loop.
         await self._slots.acquire()
-        held = True
+        held: asyncio.Semaphore | None = self._slots
 
         @contextlib.asynccontextmanager
         async def park() -> AsyncIterator[None]:
             nonlocal held
-            self._slots.release()
-            held = False
+            if held is not None:
+                held.release()
+                held = None
             try:
                 yield
             finally:
-                await self._slots.acquire()
-                held = True
+                await self._model_slots.acquire()
+                held = self._model_slots
 
         token = set_model_wait(park)
         try:
             await coroutine
         finally:
             reset_model_wait(token)
-            if held:
-                self._slots.release()
+            if held is not None:
+                held.release()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -152,9 +160,16 @@ def build_application(
         if deps.tutor is not None:
             # Budget reservations left by a process that died mid-call would block spending.
             await release_stale_reservations(deps.db, now=deps.clock())
+
         # One sender per process: every scheduled message shares its flood limits.
+        async def follow_group(old_chat_id: int, new_chat_id: int) -> None:
+            await classes.move_group(deps, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
+
         app.bot_data.setdefault(
-            "sender", RateLimitedSender(app.bot, per_second=settings.send_rate_per_second)
+            "sender",
+            RateLimitedSender(
+                app.bot, per_second=settings.send_rate_per_second, on_migrated=follow_group
+            ),
         )
         await _set_commands(app)
 

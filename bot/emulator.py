@@ -236,6 +236,8 @@ class BotApiEmulator:
         self.calls: list[ApiCall] = []
         self.record_get_updates = False
         self.forbidden_chats: set[int] = set()
+        # A group upgraded to a supergroup: old id -> new id (see migrate_group).
+        self.migrated_chats: dict[int, int] = {}
         self.response_delay = 0.0
         self.too_many_requests = 0
         self.webhook_url = ""
@@ -383,6 +385,23 @@ class BotApiEmulator:
                 {"offset": 0, "length": _u16len(match.group()), "type": "bot_command"}
             ]
         return self._push_user_message(message)
+
+    def migrate_group(self, chat_id: int, *, by_user: int = 1, announce: bool = True) -> int:
+        """Upgrade a group to a supergroup, as Telegram does: messages to the old id fail with
+        ``migrate_to_chat_id``, and (``announce``) each chat gets its service message."""
+        new_id = int(f"-100{abs(chat_id)}")
+        with self._lock:
+            self.migrated_chats[chat_id] = new_id
+            self._chats[new_id] = _Chat(chat=_chat_object(new_id, "supergroup", "Group"))
+        if announce:
+            for where, field, other in (
+                (chat_id, "migrate_to_chat_id", new_id),
+                (new_id, "migrate_from_chat_id", chat_id),
+            ):
+                message = self._user_message(by_user, "Teacher", "en", where, "group")
+                message[field] = other
+                self.push_update({"message": message})
+        return new_id
 
     def push_callback(
         self,
@@ -687,6 +706,12 @@ class BotApiEmulator:
                 self._check_rate(chat_id)
             if chat_id is not None and chat_id in self.forbidden_chats:
                 raise _ApiError(403, "Forbidden: bot was blocked by the user")
+            if isinstance(chat_id, int) and chat_id in self.migrated_chats:
+                raise _ApiError(
+                    400,
+                    "Bad Request: group chat was upgraded to a supergroup chat",
+                    {"migrate_to_chat_id": self.migrated_chats[chat_id]},
+                )
 
     def _check_rate(self, chat_id: int | str | None) -> None:
         now = time.monotonic()

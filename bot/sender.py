@@ -19,7 +19,14 @@ from collections.abc import Awaitable, Callable
 
 import telegram
 from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.warnings import PTBDeprecationWarning
 
 logger = logging.getLogger(__name__)
@@ -72,6 +79,7 @@ class RateLimitedSender:
         per_second: float = 25.0,
         per_chat_interval: float = 1.0,
         max_retries: int = 3,
+        on_migrated: Callable[[int, int], Awaitable[object]] | None = None,
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
@@ -79,6 +87,8 @@ class RateLimitedSender:
         self._interval = 1.0 / per_second
         self._per_chat_interval = per_chat_interval
         self._max_retries = max_retries
+        # Told (old id, new id) when a group turned out to be a supergroup now.
+        self._on_migrated = on_migrated
         self._next_slot = 0.0  # the earliest time the next message may leave
         self._paused_until = 0.0  # only ever moved later while a pause lasts
         self._chat_free_at: dict[int, float] = {}
@@ -132,6 +142,7 @@ class RateLimitedSender:
     ) -> SendResult:
         loop = asyncio.get_running_loop()
         failures = floods = 0
+        migrated = False
         while True:
             await self._wait_turn(chat_id)
             if before_request is not None:
@@ -184,7 +195,16 @@ class RateLimitedSender:
                     return SendResult.FAILED
                 await asyncio.sleep(min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (failures - 1)))
                 continue
-            logger.warning("send refused (%s)", type(error).__name__)  # e.g. ChatMigrated
+            if isinstance(error, ChatMigrated) and not migrated:
+                # The group became a supergroup: remember its new id, then send there.
+                migrated, old_id, chat_id = True, chat_id, error.new_chat_id
+                if self._on_migrated is not None:
+                    try:
+                        await self._on_migrated(old_id, chat_id)
+                    except Exception as exc:
+                        logger.warning("could not record a group's move (%s)", type(exc).__name__)
+                continue
+            logger.warning("send refused (%s)", type(error).__name__)
             return SendResult.FAILED
 
     async def _wait_turn(self, chat_id: int) -> None:

@@ -35,6 +35,8 @@ def build_handlers() -> list[BaseHandler]:
         CommandHandler("delete_my_data", family.on_delete_my_data, filters=PRIVATE),
         CommandHandler("newclass", teacher.on_new_class, filters=PRIVATE),
         CommandHandler("class", teacher.on_class, filters=PRIVATE),
+        # A group turned into a supergroup: its classes follow it to the new chat id.
+        MessageHandler(filters.StatusUpdate.MIGRATE, teacher.on_group_migrated),
         # The one command meant for group chats (a teacher posts the class summary there).
         CommandHandler("postsummary", teacher.on_post_summary, filters=filters.UpdateType.MESSAGE),
         # Operator commands answer everyone else like unknown commands, and stay silent in groups.

@@ -160,3 +160,20 @@ async def on_post_summary(update: Update, context: Context) -> None:
         )
         assert report is not None
         await reply(update, reports.class_text(report))
+
+
+async def on_group_migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup (new chat id): its classes' summaries follow it there.
+
+    Telegram says so in both chats (``migrate_to_chat_id`` in the old one,
+    ``migrate_from_chat_id`` in the new one); either is enough, both are harmless."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
+        return
+    await classes.move_group(deps_of(context), old_chat_id=old, new_chat_id=new)

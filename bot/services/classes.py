@@ -10,6 +10,7 @@ forged; a class id alone would let anyone join any class).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +21,8 @@ from bot.services.deps import Deps
 from bot.services.students import clean_name
 from db import queries
 from db.models import SchoolClass
+
+log = logging.getLogger(__name__)
 
 CLASS_LINK_DAYS = 7
 CLI_ACTOR = 0  # audit_log actor for commands run with `dars` on the server
@@ -231,3 +234,17 @@ async def forget_group(deps: Deps, *, chat_id: int) -> None:
     async with deps.db.begin() as s:
         for school_class in await queries.classes_in_group(s, chat_id=chat_id):
             school_class.group_chat_id = None
+
+
+async def move_group(deps: Deps, *, old_chat_id: int, new_chat_id: int) -> int:
+    """A group became a supergroup (a new chat id): its classes post there from now on.
+
+    Safe to call more than once (Telegram announces the move in both chats). Returns how
+    many classes moved."""
+    async with deps.db.begin() as s:
+        moved = await queries.classes_in_group(s, chat_id=old_chat_id)
+        for school_class in moved:
+            school_class.group_chat_id = new_chat_id
+    if moved:
+        log.info("%d class(es) followed their group to a supergroup", len(moved))
+    return len(moved)

@@ -33,8 +33,10 @@ from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
 from typing import Any, TypeVar, cast
 
+import aiohttp
+import httpx2
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, DefaultAioHttpClient
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -231,6 +233,22 @@ def _usage_of(completion: Any) -> _Usage | None:
     return _Usage(prompt, cached, completion_tokens, total)
 
 
+def _never_sent(exc: BaseException) -> bool:
+    """Whether a failed call never got a connection (so never sent its request).
+
+    The SDK reports a refused connection as a timeout; its aiohttp transport even maps a
+    dropped connection (request possibly sent) to a connect timeout, so only the original
+    aiohttp error, or httpx's own connect errors, are trusted here."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(e, aiohttp.ClientError) for e in chain):
+        return any(isinstance(e, aiohttp.ClientConnectorError) for e in chain)
+    return any(isinstance(e, httpx2.ConnectError | httpx2.ConnectTimeout) for e in chain)
+
+
 def _content_of(completion: Any) -> str:
     if not completion.choices:
         raise _Unusable("no choices")
@@ -273,6 +291,10 @@ class Tutor:
                 base_url=settings.openai_base_url,
                 timeout=self._timeout,
                 max_retries=1,
+                # The SDK's aiohttp transport: httpx's connection pool checks every pooled
+                # connection on each request, which with a hundred calls in flight cost more
+                # CPU than the rest of the call (bench/RESULTS.md).
+                http_client=DefaultAioHttpClient(),
             )
             self._owns_client = True
         else:
@@ -494,9 +516,13 @@ class Tutor:
             usage = _usage_of(completion)
             result = reply_type.model_validate_json(_content_of(completion))
             status = "ok"
-        except (TimeoutError, openai.APITimeoutError):
-            status = "timeout"
-            log.warning("%s for problem %s timed out", operation, problem_id)
+        except (TimeoutError, openai.APITimeoutError) as exc:
+            if _never_sent(exc):
+                # No connection, so no request: nothing the provider could bill.
+                log.warning("%s for problem %s: the model is unreachable", operation, problem_id)
+            else:
+                status = "timeout"
+                log.warning("%s for problem %s timed out", operation, problem_id)
         except openai.APIStatusError as exc:
             log.warning(
                 "%s for problem %s failed: HTTP %s", operation, problem_id, exc.status_code

@@ -7,13 +7,17 @@ import asyncio
 import re
 
 import pytest
+import telegram
 from sqlalchemy import func, select
 
 from bot.emulator import BotApiEmulator
+from bot.sender import RateLimitedSender
 from bot.services import classes
 from bot.services.deps import Deps
+from bot.summary_jobs import send_due_summaries
 from db.models import ClassMember, SchoolClass
 from tests.bot.conftest import ChatUser
+from tests.conftest import FakeClock
 from tests.services.test_families import finish_session, make_student
 
 pytestmark = pytest.mark.filterwarnings(
@@ -111,3 +115,51 @@ async def test_teacher_with_several_classes_names_one_for_the_group(
     async with e2e_deps.db() as s:
         rows = (await s.execute(select(SchoolClass.name, SchoolClass.group_chat_id))).all()
     assert sorted((name, chat) for name, chat in rows) == [("6A", None), ("7B", GROUP)]
+
+
+OLD_GROUP = -4_242_420
+
+
+async def _group_of_class(deps: Deps) -> int | None:
+    async with deps.db() as s:
+        return await s.scalar(select(SchoolClass.group_chat_id))
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_class(
+    bot: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    await classes.add_teacher(e2e_deps, telegram_id=TEACHER, actor_telegram_id=1, via="test")
+    await classes.create_class(e2e_deps, telegram_id=TEACHER, name="6A")
+    bot.push_message(TEACHER, "/postsummary", chat_id=OLD_GROUP, chat_type="group")
+    await bot.wait_for("sendMessage", chat_id=OLD_GROUP)
+    assert await _group_of_class(e2e_deps) == OLD_GROUP
+
+    new_group = bot.migrate_group(OLD_GROUP, by_user=TEACHER)  # Telegram says so in both chats
+    for _ in range(200):
+        if await _group_of_class(e2e_deps) == new_group:
+            break
+        await asyncio.sleep(0.02)
+    assert await _group_of_class(e2e_deps) == new_group
+    # Saying nothing in either chat, as Telegram's service messages need no answer.
+    assert not bot.sent_texts(OLD_GROUP)[1:] and not bot.sent_texts(new_group)
+
+
+async def test_a_weekly_post_to_a_group_that_moved_unannounced_follows_it(
+    emu: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    clock: FakeClock = e2e_deps.clock  # type: ignore[assignment]
+    await classes.add_teacher(e2e_deps, telegram_id=TEACHER, actor_telegram_id=1, via="test")
+    await classes.create_class(e2e_deps, telegram_id=TEACHER, name="6A")
+    await classes.choose_group_class(e2e_deps, telegram_id=TEACHER, chat_id=OLD_GROUP, name=None)
+    new_group = emu.migrate_group(OLD_GROUP, announce=False)
+    clock.set_local("2026-03-15T19:10")  # Sunday evening in Dhaka
+
+    async def follow(old: int, new: int) -> None:
+        await classes.move_group(e2e_deps, old_chat_id=old, new_chat_id=new)
+
+    async with telegram.Bot(emu.token, base_url=emu.base_url) as tg:
+        sender = RateLimitedSender(tg, on_migrated=follow)
+        assert await send_due_summaries(e2e_deps, sender, worker="a") == 2  # teacher, group
+    (posted,) = emu.sent_texts(new_group)
+    assert posted.startswith("📅 Weekly class summary") and "6A" in posted
+    assert await _group_of_class(e2e_deps) == new_group
