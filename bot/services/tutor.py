@@ -9,7 +9,8 @@ The model is used only where rules cannot do the job, and every call is accounte
   lock that lasts one statement, so concurrent calls, in any number of processes, overshoot
   a cap by at most one call and never queue on a lock held across a round trip.
 * The network call runs with no transaction open, a short client timeout, one retry, and an
-  overall deadline; then a second short transaction settles the row with the real usage.
+  overall deadline; then the row is settled with the real usage, and the day's totals move
+  from the worst case to the real cost.
 * Any failure returns None and the caller falls back to the bank's hints and the rule
   checker. Nothing here raises to the caller for a model, network or output problem.
 
@@ -495,8 +496,9 @@ class Tutor:
                 completion_tokens=max_completion_tokens,
                 rounding=ROUND_UP,
             )
-        day = self._clock().astimezone(dt.UTC).date()
-        record_id = await self._reserve(operation, student_id, problem_id, worst_case, day)
+        now = self._clock()
+        day = now.astimezone(dt.UTC).date()
+        record_id = await self._reserve(operation, student_id, problem_id, worst_case, now)
         if record_id is None:
             return None
         reservation = _Reserved(record_id, day, student_id, worst_case)
@@ -588,7 +590,7 @@ class Tutor:
         student_id: int | None,
         problem_id: int | None,
         worst_case: Decimal,
-        day: dt.date,
+        now: dt.datetime,
     ) -> int | None:
         """Record the call as reserved if both budgets allow it; else record the refusal."""
         settings = self._settings
@@ -596,7 +598,7 @@ class Tutor:
             async with self._budget_session() as s:
                 reservation = await queries.reserve_llm_call(
                     s,
-                    day=day,
+                    day=now.astimezone(dt.UTC).date(),
                     cost=worst_case,
                     global_cap=settings.llm_daily_budget_global_usd,
                     student_cap=settings.llm_daily_budget_per_student_usd,
@@ -604,7 +606,7 @@ class Tutor:
                     model=self._model,
                     student_id=student_id,
                     problem_id=problem_id,
-                    created_at=self._clock(),
+                    created_at=now,
                 )
         except SQLAlchemyError:
             # Without a record we may not call: an unaccounted call could break the budget.
