@@ -4,8 +4,10 @@ PTB's own webhook server has no room for a health route, so this one serves two:
 
 - ``POST <path>`` (the path of WEBHOOK_URL, default ``/telegram``): Telegram's updates. The
   ``X-Telegram-Bot-Api-Secret-Token`` header must equal WEBHOOK_SECRET, else 403 and the body
-  is never read. Good updates are queued for the Application and answered 200 at once;
-  Telegram retries anything else, and processing is idempotent, so a retry does no harm.
+  is never read. A good update is answered 200 only once it has been handled (through the
+  Application's update processor, so each user's updates still run in order): a process
+  that dies mid-update leaves it unanswered, Telegram delivers it again, and processing is
+  idempotent, so the retry does no harm.
 - ``GET /healthz``: 200 while the database answers, else 503 (for a load balancer).
 
 Several processes can sit behind one URL: everything they share lives in the database.
@@ -56,7 +58,9 @@ def build_web_app(app: Application, *, secret: str, path: str) -> web.Applicatio
             update = Update.de_json(data, app.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400)
-        await app.update_queue.put(update)
+        # Handler errors go to the error handler (the student hears about them); only an
+        # error outside it reaches aiohttp, whose 500 makes Telegram try again.
+        await app.update_processor.process_update(update, app.process_update(update))
         return web.Response(status=200)
 
     async def on_health(_request: web.Request) -> web.Response:

@@ -104,6 +104,22 @@ async def test_updates_with_the_secret_are_processed_and_others_refused(
         assert ids == [9801]
 
 
+async def test_an_update_is_answered_only_once_it_has_been_handled(
+    emu: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    """So an update a dying process never finished is delivered again by Telegram."""
+    async with _server(emu, e2e_deps) as base, aiohttp.ClientSession() as http:
+        emu.response_delay = 0.3  # the reply takes a while to reach Telegram
+        async with http.post(
+            f"{base}/hooks/telegram", json=_update(9821, "/start"), headers={HEADER: SECRET}
+        ) as r:
+            assert r.status == 200
+            # By the time Telegram hears 200, the student's reply has already been sent.
+            (welcome,) = emu.calls_to("sendMessage", 9821)
+        assert welcome.params["text"].startswith("Welcome to Dars!")
+        assert await _count(e2e_deps, Student) == 1
+
+
 async def test_two_processes_behind_one_url_share_state(
     emu: BotApiEmulator, e2e_deps: Deps
 ) -> None:
