@@ -38,11 +38,12 @@ from bench.common import (
     save_result,
     wait_until_quiet,
 )
-from bench.dataset import Student, reset_sessions, right_answer, wrong_answer
+from bench.dataset import Student, reset_sessions
 from bench.load import Answer, ReplyTracker, burst, open_loop, summarize, unreplied
 from bot.emulator import BotApiEmulator
 from bot.services.deps import ProblemCard
 from problems.types import AnswerType
+from tests.helpers import right_answer, wrong_answer
 
 # Student pools (indexes into the benchmark students): the main phases, the measured
 # students of the LLM phase (numeric problems only), and the students keeping the model busy.

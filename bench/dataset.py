@@ -25,7 +25,6 @@ from bot.services.deps import Deps, ProblemCard
 from db.engine import create_engine, create_sessionmaker
 from db.models import Problem
 from problems.bank import BankProblem, parse_banks, sample_bank_dir
-from problems.types import AnswerType
 
 FIRST_TELEGRAM_ID = 900_000_000
 # Historical sessions are dated from HISTORY_START; anything at or after HISTORY_END is a
@@ -294,20 +293,6 @@ async def load_grades(dsn: str) -> dict[int, int]:
     finally:
         await conn.close()
     return {r["id"]: r["grade"] for r in rows}
-
-
-def right_answer(card: ProblemCard) -> str:
-    return card.answer_key.answer
-
-
-def wrong_answer(card: ProblemCard) -> str:
-    key = card.answer_key
-    if key.answer_type is AnswerType.MULTIPLE_CHOICE:
-        right = key.options_en.index(key.answer)
-        return "ABCD"[(right + 1) % len(key.options_en)]
-    if key.answer_type is AnswerType.NUMERIC:
-        return "987654"
-    return "definitely not it"
 
 
 async def reset_sessions(

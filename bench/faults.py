@@ -48,11 +48,12 @@ from bench.common import (
     save_result,
     wait_until_quiet,
 )
-from bench.dataset import Student, reset_sessions, right_answer, wrong_answer
+from bench.dataset import Student, reset_sessions
 from bench.load import ReplyTracker, open_loop, summarize, unreplied
 from bot.emulator import ApiCall, BotApiEmulator
 from bot.texts import t
 from problems.types import AnswerType
+from tests.helpers import right_answer, wrong_answer
 
 STEPS = 10  # five problems, a wrong then a right answer each
 

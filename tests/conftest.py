@@ -30,6 +30,8 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Every table of the schema, dependants first: what each test empties (a new table is
 # never forgotten).
 TABLES = tuple(table.name for table in reversed(Base.metadata.sorted_tables))
+# Empties them all on PostgreSQL, ids starting again from 1.
+TRUNCATE_ALL = text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
 
 
 class FakeClock:
@@ -127,7 +129,7 @@ async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     yield engine
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            await conn.execute(TRUNCATE_ALL)
     await engine.dispose()
 
 

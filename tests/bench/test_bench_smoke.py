@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bench.botproc import SqlCounter
 from bench.load import Answer, ReplyTracker, open_loop, summarize
@@ -23,7 +23,7 @@ from bot.services.deps import Deps, ProblemCard
 from db import queries
 from db.engine import create_engine, create_sessionmaker
 from db.models import Response
-from tests.conftest import TABLES, FakeClock
+from tests.conftest import TRUNCATE_ALL, FakeClock
 from tests.helpers import onboard, right_answer, wrong_answer
 
 pytestmark = pytest.mark.filterwarnings(
@@ -46,7 +46,7 @@ async def smoke_deps(pg_url: str, sample_bank) -> AsyncIterator[Deps]:
     await load_banks(deps.db, sample_bank.problems, sample_bank.files)
     yield deps
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        await conn.execute(TRUNCATE_ALL)
     await engine.dispose()
 
 

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from bot.app import build_application, running
 from bot.config import Settings
@@ -16,7 +15,7 @@ from bot.emulator import ApiCall, BotApiEmulator
 from bot.services.banks import load_banks
 from bot.services.deps import Deps
 from db.engine import create_engine, create_sessionmaker
-from tests.conftest import TABLES, FakeClock
+from tests.conftest import TRUNCATE_ALL, FakeClock
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
@@ -115,7 +114,7 @@ async def e2e_deps(pg_url: str, sample_bank) -> AsyncIterator[Deps]:
     await load_banks(deps.db, sample_bank.problems, sample_bank.files)
     yield deps
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        await conn.execute(TRUNCATE_ALL)
     await engine.dispose()
 
 

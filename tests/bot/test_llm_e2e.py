@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.app import build_application, running
 from bot.config import Settings
@@ -20,7 +20,7 @@ from db.engine import create_engine, create_sessionmaker
 from db.models import CostRecord, GeneratedHint, Response
 from problems.bank import parse_banks
 from tests.bot.conftest import ChatUser
-from tests.conftest import TABLES, FakeClock
+from tests.conftest import TRUNCATE_ALL, FakeClock
 from tests.fakes.openai_server import FakeOpenAIServer, FakeReply
 
 pytestmark = pytest.mark.filterwarnings(
@@ -71,7 +71,7 @@ async def llm_deps(pg_url: str, fake: FakeOpenAIServer, tmp_path: Path) -> Async
     yield Deps(db=db, settings=settings, clock=clock, tutor=tutor)
     await tutor.aclose()
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        await conn.execute(TRUNCATE_ALL)
     await engine.dispose()
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.app import build_application, running
 from bot.cli import main
@@ -19,7 +19,7 @@ from bot.services.deps import Deps
 from db.engine import create_engine, create_sessionmaker
 from db.models import AuditLog, CostRecord, Delivery, Teacher
 from tests.bot.conftest import ChatUser
-from tests.conftest import TABLES, FakeClock
+from tests.conftest import TRUNCATE_ALL, FakeClock
 from tests.services.test_families import finish_session, link_parent, make_student
 
 pytestmark = pytest.mark.filterwarnings(
@@ -176,7 +176,7 @@ def test_cli_teachers_add_and_stats(
         async def truncate() -> None:
             engine = create_engine(pg_url)
             async with engine.begin() as conn:
-                await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+                await conn.execute(TRUNCATE_ALL)
             await engine.dispose()
 
         asyncio.run(truncate())
@@ -222,7 +222,7 @@ def test_cli_cost_report(
     async def truncate() -> None:
         engine = create_engine(pg_url)
         async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            await conn.execute(TRUNCATE_ALL)
         await engine.dispose()
 
     monkeypatch.setenv("DATABASE_URL", pg_url)
