@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import random
 import signal
@@ -29,6 +30,7 @@ from bench.common import (
     TOKEN,
     BotProcess,
     CpuSnapshot,
+    GcTimer,
     counters_delta,
     ensure_database,
     machine_busy,
@@ -93,6 +95,7 @@ class Bench:
         self.cards: dict[int, ProblemCard] = {}
         self.disturbed: list[str] = []
         self._emulators = 0
+        self.gc_timer = GcTimer()
 
     async def prepare(self) -> None:
         self.url = await ensure_database(self.args.db)
@@ -155,6 +158,13 @@ class Bench:
             await reset_sessions(self.dsn, states)
         await asyncio.sleep(1.0)
         before = await bot.stats()
+        # What this process made so far (data set, earlier phases) is never garbage; frozen,
+        # its full collections cannot stall the timestamps of this phase.
+        # Nor do its collections run during the phase (a few MB of garbage wait till the end).
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        gc_before = self.gc_timer.snapshot()
         cpu_before = CpuSnapshot.take()
         if rate is None:
             sent = burst(tracker, answers)
@@ -164,6 +174,7 @@ class Bench:
             )
         done = await tracker.wait_replied(sent, within=self.args.reply_timeout)
         cpu_after = CpuSnapshot.take()
+        gc.enable()
         await asyncio.sleep(0.3)  # late duplicates would show up as unexpected replies
         after = await bot.stats()
         self._check_quiet(name)
@@ -180,6 +191,11 @@ class Bench:
             "cpu_ms_per_answer": round(delta["cpu"] * 1000 / replied, 3) if replied else None,
             "cpu_s": round(delta["cpu"], 3),
             "gc_s": round(delta.get("gc_s", 0.0), 3),
+            "gc": {
+                "bot_collections": delta.get("gc_counts"),
+                "bot_longest_ms": after.get("gc_longest_ms"),
+                **_generator_gc(gc_before, self.gc_timer.snapshot()),
+            },
             "cores": cpu_before.until(cpu_after),
             "rss_kb_after": after["rss_kb"],
             "sql": {
@@ -202,6 +218,17 @@ class Bench:
         result["internal_p99_by_kind_ms"] = {
             k: round(sorted(v)[max(0, int(len(v) * 0.99) - 1)], 2) for k, v in by_kind.items()
         }
+        # When the slowest answers were handed out (seconds into the phase): spread out,
+        # or together (one stall)?
+        start = min((a.handed_out for a in sent if a.handed_out is not None), default=0.0)
+        slowest = sorted(
+            (a for a in sent if a.internal_ms is not None and a.handed_out is not None),
+            key=lambda a: a.internal_ms or 0.0,
+        )[-15:]
+        result["slowest"] = [
+            {"at_s": round((a.handed_out or 0.0) - start, 3), "ms": round(a.internal_ms or 0, 1)}
+            for a in sorted(slowest, key=lambda a: a.handed_out or 0.0)
+        ]
         result["unreplied"] = unreplied(sent, tracker.emu)
         result["replies"] = dict(
             Counter((a.reply_text or "").split("\n", 1)[0][:24] for a in sent).most_common(12)
@@ -341,7 +368,10 @@ class Bench:
                 samples: list[int] = []
                 model_answers: list[Answer] = []
 
-                async def keep_model_busy(student: Student) -> None:
+                async def keep_model_busy(student: Student, start_after: float) -> None:
+                    # Students do not all write at the same instant: started together, a
+                    # hundred 2 s calls would come back as one wave every 2 s, forever.
+                    await asyncio.sleep(start_after)
                     while not stop.is_set():
                         a = tracker.push(Answer(student.telegram_id, "definitely not it", "model"))
                         model_answers.append(a)
@@ -349,7 +379,10 @@ class Bench:
                             return
 
                 spy = await self._start_py_spy(bot, 0) if args.py_spy else None
-                loops = [asyncio.create_task(keep_model_busy(s)) for s in busy]
+                loops = [
+                    asyncio.create_task(keep_model_busy(s, i * args.llm_delay / len(busy)))
+                    for i, s in enumerate(busy)
+                ]
                 deadline = time.monotonic() + 15
                 # Polls a counter of the fake server (no event to wait on); bounded.
                 while fake.in_flight < 0.95 * len(busy) and time.monotonic() < deadline:  # noqa: ASYNC110
@@ -401,6 +434,15 @@ class Bench:
         return out
 
 
+def _generator_gc(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The benchmark process's own collections during a phase: its pauses delay the replies'
+    timestamps, so they are reported beside the bot's."""
+    return {
+        "generator_collections": counters_delta(after, before).get("gc_counts"),
+        "generator_longest_ms": after["gc_longest_ms"],
+    }
+
+
 def _by_grade(
     cards: dict[int, ProblemCard], grades: dict[int, int], kind: AnswerType
 ) -> dict[int, list[int]]:
@@ -422,7 +464,9 @@ def _print_phase(r: dict[str, Any]) -> None:
         f"sql {sql['statements_per_answer']}/answer "
         f"(+{sql['begin_per_answer']} begin, {sql['commit_per_answer']} commit, "
         f"{sql['pings_per_answer']} ping, {sql['new_connections']} connects); "
-        f"gc {r['gc_s']} s; cores {r['cores']}",
+        f"gc {r['gc_s']} s {r['gc']}; "
+        f"push lag max {r['push_lag_ms_max']} ms; "
+        f"cores {r['cores']}",
         flush=True,
     )
 

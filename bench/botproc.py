@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import os
 import sys
@@ -28,6 +27,7 @@ from sqlalchemy.util.concurrency import await_
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bench.common import GcTimer
 from bot.app import build_application, running
 from bot.config import Settings, configure_logging
 
@@ -135,23 +135,6 @@ def build_echo(settings: Settings) -> Application:
     return app
 
 
-class GcTimer:
-    """Time spent in Python's cyclic garbage collector (for the figures, not a fix)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.collections = 0
-        self._started = 0.0
-        gc.callbacks.append(self._on_gc)
-
-    def _on_gc(self, phase: str, _info: dict[str, Any]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            self.seconds += time.perf_counter() - self._started
-            self.collections += 1
-
-
 @contextlib.asynccontextmanager
 async def _without_polling(app: Application) -> AsyncIterator[Application]:
     """Like ``bot.app.running`` minus the polling: the JobQueue runs, no updates are fetched
@@ -172,9 +155,15 @@ async def _without_polling(app: Application) -> AsyncIterator[Application]:
 async def _serve(kind: str, *, polling: bool) -> None:
     settings = Settings()
     gc_timer = GcTimer()
-    configure_logging(settings)
     counter = SqlCounter()
-    app = build_application(settings) if kind == "dars" else build_echo(settings)
+    app = (
+        build_application(
+            settings,
+            freeze_heap=os.environ.get("BENCH_FREEZE") != "0",
+        )
+        if kind == "dars"
+        else build_echo(settings)
+    )
     async with running(app, poll_timeout=10) if polling else _without_polling(app):
         engine = app.bot_data.get("engine")
         if engine is not None:
@@ -189,8 +178,7 @@ async def _serve(kind: str, *, polling: bool) -> None:
                 stats = {
                     "cpu": time.process_time(),
                     "rss_kb": _rss_kb(),
-                    "gc_s": gc_timer.seconds,
-                    "gc_collections": gc_timer.collections,
+                    **gc_timer.snapshot(),
                     **counter.snapshot(),
                 }
                 print(json.dumps(stats), flush=True)
@@ -205,6 +193,7 @@ def main() -> None:
         "--no-polling", action="store_true", help="run the jobs only (reminder fan-outs)"
     )
     args = parser.parse_args()
+    configure_logging(Settings())
     asyncio.run(_serve(args.kind, polling=not args.no_polling))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -347,9 +348,46 @@ def counters_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, A
     """Difference of two ``BotProcess.stats()`` snapshots (numbers and nested counts)."""
     out: dict[str, Any] = {}
     for key, value in after.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and all(isinstance(v, int | float) for v in value.values()):
             prev = before.get(key) or {}
             out[key] = {k: v - prev.get(k, 0) for k, v in value.items() if v - prev.get(k, 0)}
         elif isinstance(value, int | float) and not isinstance(value, bool):
             out[key] = value - before.get(key, 0)
     return out
+
+
+class GcTimer:
+    """Time spent in Python's cyclic garbage collector (for the figures, not a fix):
+    in total, and per generation the number of collections and the longest pause since
+    the previous ``snapshot``."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = 0
+        self._counts = {"0": 0, "1": 0, "2": 0}
+        self._longest = {"0": 0.0, "1": 0.0, "2": 0.0}
+        self._started = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        pause = time.perf_counter() - self._started
+        generation = str(info.get("generation", 2))
+        self.seconds += pause
+        self.collections += 1
+        self._counts[generation] += 1
+        self._longest[generation] = max(self._longest[generation], pause * 1000)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Running totals (``counters_delta`` subtracts them) and the longest pauses since
+        the last snapshot, in ms."""
+        longest = {g: round(ms, 2) for g, ms in self._longest.items()}
+        self._longest = dict.fromkeys(self._longest, 0.0)
+        return {
+            "gc_s": self.seconds,
+            "gc_collections": self.collections,
+            "gc_counts": dict(self._counts),
+            "gc_longest_ms": longest,
+        }

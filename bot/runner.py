@@ -43,7 +43,7 @@ def run_polling(settings: Settings) -> int:
     if problem:
         logger.error("%s", problem)
         return 2
-    app = build_application(settings)
+    app = build_application(settings, freeze_heap=True)
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
@@ -90,7 +90,7 @@ async def _serve_webhook(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    app = build_application(settings)
+    app = build_application(settings, freeze_heap=True)
     async with serving(
         app,
         url=settings.webhook_url,

@@ -19,8 +19,12 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an async engine; for SQLite make the file's folder and turn on foreign keys."""
+def create_engine(url: str, *, pool_size: int = 20, **kwargs: Any) -> AsyncEngine:
+    """Create an async engine; for SQLite make the file's folder and turn on foreign keys.
+
+    ``pool_size`` (PostgreSQL): connections kept open. Size it to what the process runs at
+    once: a connection opened past the pool is closed again after use, and opening one costs
+    far more than a query (the bot sizes it from CONCURRENT_UPDATES)."""
     # Error messages must not carry query parameters (names, Telegram ids) into the logs.
     kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
@@ -39,11 +43,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    # Enough for CONCURRENT_UPDATES' default (32) plus model calls settling their costs:
-    # a connection opened past the pool is closed again after use, and opening one costs
-    # far more than a query.
-    kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 10)
+    kwargs["pool_size"] = pool_size
     return create_async_engine(url, **kwargs)
 
 

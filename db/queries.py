@@ -1319,6 +1319,27 @@ async def _take_back(
     )
 
 
+# PostgreSQL, one statement: settle the cost record and give back to today's totals what
+# the call cost less than its reservation (a data-modifying CTE always runs).
+_SETTLE_PG = text(
+    """
+WITH spend AS (
+    UPDATE llm_spend SET spent_usd = spent_usd - CAST(:give_back AS NUMERIC)
+    WHERE CAST(:give_back AS NUMERIC) <> 0 AND day = CAST(:day AS DATE)
+      AND scope IN (0, CAST(:scope AS BIGINT))
+    RETURNING scope
+)
+UPDATE cost_records
+SET cost_usd = CAST(:cost AS NUMERIC), status = CAST(:status AS VARCHAR),
+    prompt_tokens = CAST(:prompt_tokens AS INTEGER),
+    cached_tokens = CAST(:cached_tokens AS INTEGER),
+    completion_tokens = CAST(:completion_tokens AS INTEGER),
+    tokens_used = CAST(:tokens_used AS INTEGER), latency_ms = CAST(:latency_ms AS INTEGER)
+WHERE id = CAST(:record_id AS INTEGER)
+"""
+)
+
+
 async def settle_llm_call(
     session: AsyncSession,
     *,
@@ -1327,12 +1348,32 @@ async def settle_llm_call(
     student_id: int | None,
     reserved: Decimal,
     cost: Decimal,
-    values: dict[str, Any],
+    status: str,
+    prompt_tokens: int = 0,
+    cached_tokens: int = 0,
+    completion_tokens: int = 0,
+    tokens_used: int = 0,
+    latency_ms: int = 0,
 ) -> None:
     """Write what a reserved call really used, and move the day's totals from the reserved
-    worst case to the real ``cost``."""
-    await session.execute(
-        update(CostRecord).where(CostRecord.id == record_id).values(cost_usd=cost, **values)
+    worst case to the real ``cost``. One statement on PostgreSQL (every model call pays it)."""
+    values = {
+        "status": status,
+        "prompt_tokens": prompt_tokens,
+        "cached_tokens": cached_tokens,
+        "completion_tokens": completion_tokens,
+        "tokens_used": tokens_used,
+        "latency_ms": latency_ms,
+    }
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        params = values | {"record_id": record_id, "cost": cost, "day": day}
+        params |= {"scope": student_id or 0, "give_back": reserved - cost}
+        await conn.execute(_SETTLE_PG, params)
+        return
+    table = cast(Table, CostRecord.__table__)
+    await conn.execute(
+        update(table).where(table.c.id == record_id).values(cost_usd=cost, **values)
     )
     if cost != reserved:
         scopes = (0, student_id) if student_id else (0,)

@@ -642,14 +642,12 @@ class Tutor:
                     student_id=reservation.student_id,
                     reserved=reservation.worst_case,
                     cost=cost,
-                    values={
-                        "status": status,
-                        "prompt_tokens": usage.prompt_tokens,
-                        "cached_tokens": usage.cached_tokens,
-                        "completion_tokens": usage.completion_tokens,
-                        "tokens_used": usage.total_tokens,
-                        "latency_ms": latency_ms,
-                    },
+                    status=status,
+                    prompt_tokens=usage.prompt_tokens,
+                    cached_tokens=usage.cached_tokens,
+                    completion_tokens=usage.completion_tokens,
+                    tokens_used=usage.total_tokens,
+                    latency_ms=latency_ms,
                 )
         except SQLAlchemyError:
             # The reservation stays, counted at its worst case: safe for the budget.

@@ -142,7 +142,7 @@ async def add_spend(deps, amount: str, *, at: dt.datetime, student: int | None =
             student_id=student,
             reserved=cost,
             cost=cost,
-            values={"status": "ok"},
+            status="ok",
         )
 
 

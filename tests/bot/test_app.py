@@ -1,0 +1,82 @@
+"""How a started bot holds its resources: database connections for every update slot, and a
+heap the garbage collector does not walk again and again."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event, text
+
+from bot.app import MODEL_SLOTS, build_application, running
+from bot.config import Settings
+from bot.emulator import BotApiEmulator
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    """Leave the test process's collector as it was found."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def _settings(pg_url: str, emu: BotApiEmulator, **extra: object) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=pg_url,
+        telegram_bot_token=emu.token,
+        telegram_api_base_url=emu.base_url,
+        **extra,
+    )
+
+
+async def test_every_update_slot_can_hold_a_connection_without_reconnecting(
+    pg_url: str, emu: BotApiEmulator
+) -> None:
+    """All slots busy at once, twice: the second time opens no connection, and none is thrown
+    away after use (opening one costs the bot far more than a query)."""
+    settings = _settings(pg_url, emu, concurrent_updates=20)
+    app = build_application(settings)
+    async with running(app, poll_timeout=1):
+        engine = app.bot_data["engine"]
+        opened: list[object] = []
+        closed: list[object] = []
+        event.listen(engine.sync_engine.pool, "connect", lambda *_: opened.append(1))
+        event.listen(engine.sync_engine.pool, "close", lambda *_: closed.append(1))
+        busy = settings.concurrent_updates + MODEL_SLOTS
+        everyone_in = asyncio.Barrier(busy)
+
+        async def one_update() -> None:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                await everyone_in.wait()
+
+        for wave in (1, 2):
+            await asyncio.wait_for(asyncio.gather(*(one_update() for _ in range(busy))), 30)
+            if wave == 1:
+                first_wave = len(opened)
+        assert first_wave >= busy - 1  # the pool may already have held one
+        assert len(opened) == first_wave, "the second wave had to open connections again"
+        assert closed == []
+
+
+async def test_a_started_bot_leaves_its_startup_objects_out_of_garbage_collection(
+    pg_url: str, emu: BotApiEmulator, unfrozen: None
+) -> None:
+    """``dars run`` freezes what start-up made (modules, classes, pools): a full collection
+    then walks only what came after, not the ~165,000 objects of the libraries."""
+    app = build_application(_settings(pg_url, emu), freeze_heap=True)
+    async with running(app, poll_timeout=1):
+        assert gc.get_freeze_count() > 50_000
+        assert len(gc.get_objects(generation=2)) < gc.get_freeze_count() / 2
+
+
+async def test_a_bot_built_for_tests_leaves_the_collector_alone(
+    pg_url: str, emu: BotApiEmulator, unfrozen: None
+) -> None:
+    app = build_application(_settings(pg_url, emu))
+    async with running(app, poll_timeout=1):
+        assert gc.get_freeze_count() == 0
