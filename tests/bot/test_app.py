@@ -23,13 +23,13 @@ def unfrozen() -> Iterator[None]:
     gc.unfreeze()
 
 
-def _settings(pg_url: str, emu: BotApiEmulator, **extra: object) -> Settings:
+def _settings(pg_url: str, emu: BotApiEmulator, concurrent_updates: int = 32) -> Settings:
     return Settings(
         _env_file=None,
         database_url=pg_url,
         telegram_bot_token=emu.token,
         telegram_api_base_url=emu.base_url,
-        **extra,
+        concurrent_updates=concurrent_updates,
     )
 
 
