@@ -379,8 +379,9 @@ class Bench:
                             return
 
                 spy = await self._start_py_spy(bot, 0) if args.py_spy else None
+                spread = args.llm_delay if args.llm_spread is None else args.llm_spread
                 loops = [
-                    asyncio.create_task(keep_model_busy(s, i * args.llm_delay / len(busy)))
+                    asyncio.create_task(keep_model_busy(s, i * spread / len(busy)))
                     for i, s in enumerate(busy)
                 ]
                 deadline = time.monotonic() + 15
@@ -571,6 +572,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--llm-delay", type=float, default=2.0, help="seconds per model call")
     parser.add_argument(
         "--llm-rate", type=float, default=50.0, help="graded answers/s during the LLM phase"
+    )
+    parser.add_argument(
+        "--llm-spread",
+        type=float,
+        default=None,
+        help="start the busy students over this many seconds (default: --llm-delay, so the "
+        "calls come back spread out; 0: all at once, a wave of verdicts every --llm-delay)",
     )
     parser.add_argument("--skip-echo", action="store_true")
     parser.add_argument("--skip-llm", action="store_true")
