@@ -160,6 +160,24 @@ def sample_bank():
     return parsed
 
 
+@contextlib.asynccontextmanager
+async def sample_bank_deps(pg_url: str, sample_bank, **settings: object) -> AsyncIterator[Deps]:
+    """Deps on the run's PostgreSQL database with the sample bank loaded; every table is
+    emptied afterwards. ``settings`` override the test defaults."""
+    engine = create_engine(pg_url)
+    config = Settings(
+        _env_file=None, database_url=pg_url, telegram_bot_token="123456:TEST"
+    ).model_copy(update=settings)
+    deps = Deps(db=create_sessionmaker(engine), settings=config, clock=FakeClock())
+    await load_banks(deps.db, sample_bank.problems, sample_bank.files)
+    try:
+        yield deps
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(TRUNCATE_ALL)
+        await engine.dispose()
+
+
 @pytest.fixture
 async def loaded_bank(deps: Deps, sample_bank):
     await load_banks(deps.db, sample_bank.problems, sample_bank.files)

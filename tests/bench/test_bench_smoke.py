@@ -15,15 +15,12 @@ from sqlalchemy import func, select
 from bench.botproc import SqlCounter
 from bench.load import Answer, ReplyTracker, open_loop, summarize
 from bot.app import build_application, running
-from bot.config import Settings
 from bot.emulator import BotApiEmulator
 from bot.services import practice
-from bot.services.banks import load_banks
 from bot.services.deps import Deps, ProblemCard
 from db import queries
-from db.engine import create_engine, create_sessionmaker
 from db.models import Response
-from tests.conftest import TRUNCATE_ALL, FakeClock
+from tests.conftest import sample_bank_deps
 from tests.helpers import onboard, right_answer, wrong_answer
 
 pytestmark = pytest.mark.filterwarnings(
@@ -35,19 +32,8 @@ FIRST_ID = 7_700_000
 
 @pytest.fixture
 async def smoke_deps(pg_url: str, sample_bank) -> AsyncIterator[Deps]:
-    engine = create_engine(pg_url)
-    settings = Settings(
-        _env_file=None,
-        database_url=pg_url,
-        telegram_bot_token="123456:TEST",
-        reminder_check_interval_seconds=3600,
-    )
-    deps = Deps(db=create_sessionmaker(engine), settings=settings, clock=FakeClock())
-    await load_banks(deps.db, sample_bank.problems, sample_bank.files)
-    yield deps
-    async with engine.begin() as conn:
-        await conn.execute(TRUNCATE_ALL)
-    await engine.dispose()
+    async with sample_bank_deps(pg_url, sample_bank, reminder_check_interval_seconds=3600) as deps:
+        yield deps
 
 
 async def _session_cards(deps: Deps, telegram_id: int) -> list[ProblemCard]:

@@ -10,12 +10,9 @@ from typing import Any
 import pytest
 
 from bot.app import build_application, running
-from bot.config import Settings
 from bot.emulator import ApiCall, BotApiEmulator
-from bot.services.banks import load_banks
 from bot.services.deps import Deps
-from db.engine import create_engine, create_sessionmaker
-from tests.conftest import TRUNCATE_ALL, FakeClock
+from tests.conftest import sample_bank_deps
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
@@ -108,14 +105,8 @@ async def emu() -> AsyncIterator[BotApiEmulator]:
 
 @pytest.fixture
 async def e2e_deps(pg_url: str, sample_bank) -> AsyncIterator[Deps]:
-    engine = create_engine(pg_url)
-    settings = Settings(_env_file=None, database_url=pg_url, telegram_bot_token="123456:TEST")
-    deps = Deps(db=create_sessionmaker(engine), settings=settings, clock=FakeClock())
-    await load_banks(deps.db, sample_bank.problems, sample_bank.files)
-    yield deps
-    async with engine.begin() as conn:
-        await conn.execute(TRUNCATE_ALL)
-    await engine.dispose()
+    async with sample_bank_deps(pg_url, sample_bank) as deps:
+        yield deps
 
 
 @pytest.fixture
