@@ -41,9 +41,9 @@ from openai import AsyncOpenAI, DefaultAioHttpClient
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.config import ModelPrice, Settings
 from bot.services.clock import Clock
@@ -76,6 +76,12 @@ _FRAMING_TOKENS = 16
 STALE_RESERVATION = dt.timedelta(minutes=10)
 
 _LANGUAGES = {"en": "English", "bn": "Bengali"}
+# Advisory lock keys for generating a hint: (this + 4 × language index + level, problem id).
+HINT_LOCK_CLASS = 0x4461_7200
+# How often a process waiting for another's hint looks for it, and how much longer than a
+# model call's deadline it waits before falling back to the bank's hint.
+HINT_POLL_SECONDS = 0.25
+HINT_WAIT_MARGIN_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,9 +335,9 @@ class Tutor:
     ) -> str | None:
         """The stored model hint for this problem/language/level, generating and storing it once.
 
-        Concurrent requests for the same hint in this process wait for the first one, and the
-        database keeps the first stored text, so each hint is paid for at most once per
-        process (and normally once overall). None when no hint could be had: use the fallback.
+        Concurrent requests for the same hint wait for the first one, in this process (a
+        lock) and across processes (``_hint_claim``), and the database keeps the first stored
+        text, so each hint is paid for once. None when no hint could be had: use the fallback.
         """
         _check_hint_args(language, level)
         key = (card.id, language, level)
@@ -346,25 +352,75 @@ class Tutor:
             stored = await self._stored_hint(key)
             if stored:
                 return stored
-            text = await self.generate_hint(
-                card=card, language=language, level=level, student_id=student_id
-            )
-            if text is None:
-                return None
+            deadline = time.monotonic() + self._deadline + HINT_WAIT_MARGIN_SECONDS
+            while True:
+                async with self._hint_claim(key) as claimed:
+                    if claimed:
+                        return await self._generate_and_store(key, card, student_id)
+                # Another process is generating this hint: wait for it to be stored.
+                stored = await self._stored_hint(key)
+                if stored:
+                    return stored
+                if time.monotonic() > deadline:
+                    return None
+                await asyncio.sleep(HINT_POLL_SECONDS)
+
+    @contextlib.asynccontextmanager
+    async def _hint_claim(self, key: tuple[int, str, int]) -> AsyncIterator[bool]:
+        """Whether this process may generate the hint: on PostgreSQL a session-level
+        advisory lock for (problem, language, level), held on an autocommit connection (no
+        transaction stays open) while the model is asked, and released on leaving, or by the
+        server if this process dies. Other processes get False and wait for the stored hint.
+        SQLite serves one process, whose own lock in ``hint_for`` is enough."""
+        problem_id, language, level = key
+        lock = (HINT_LOCK_CLASS + 4 * tuple(_LANGUAGES).index(language) + level, problem_id)
+        async with self._db() as s:
+            conn: AsyncConnection | None = None
+            claimed = True
+            if s.get_bind().dialect.name == "postgresql":
+                try:
+                    conn = await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                    claimed = bool(await conn.scalar(select(func.pg_try_advisory_lock(*lock))))
+                except SQLAlchemyError:
+                    # Better to risk paying twice than to leave the student without a hint.
+                    log.warning("could not claim the hint for problem %s", problem_id)
+                    conn, claimed = None, True
             try:
-                async with self._db.begin() as s:
-                    return await queries.store_generated_hint_once(
-                        s,
-                        problem_id=card.id,
-                        language=language,
-                        level=level,
-                        text=text,
-                        model=self._model,
-                    )
-            except SQLAlchemyError:
-                # Paid for and safe to show; the next request will simply generate it again.
-                log.warning("could not store a generated hint for problem %s", card.id)
-                return text
+                yield claimed
+            finally:
+                if conn is not None and claimed:
+                    try:
+                        await conn.scalar(select(func.pg_advisory_unlock(*lock)))
+                    except SQLAlchemyError:
+                        # The broken connection is discarded, and the lock with it.
+                        log.warning("could not release the hint for problem %s", problem_id)
+
+    async def _generate_and_store(
+        self, key: tuple[int, str, int], card: ProblemCard, student_id: int | None
+    ) -> str | None:
+        problem_id, language, level = key
+        stored = await self._stored_hint(key)  # stored by another process meanwhile?
+        if stored:
+            return stored
+        text = await self.generate_hint(
+            card=card, language=language, level=level, student_id=student_id
+        )
+        if text is None:
+            return None
+        try:
+            async with self._db.begin() as s:
+                return await queries.store_generated_hint_once(
+                    s,
+                    problem_id=problem_id,
+                    language=language,
+                    level=level,
+                    text=text,
+                    model=self._model,
+                )
+        except SQLAlchemyError:
+            # Paid for and safe to show; the next request will simply generate it again.
+            log.warning("could not store a generated hint for problem %s", problem_id)
+            return text
 
     async def _stored_hint(self, key: tuple[int, str, int]) -> str | None:
         problem_id, language, level = key
