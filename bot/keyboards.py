@@ -137,6 +137,7 @@ UNLINK = "fu"
 PARENT_SETTING = "fs"
 CLASS_JOIN = "cj"
 CLASS_LINK = "cl"
+TEACHER_LANGUAGE = "tl"
 DELETE = "del"
 CANCEL = "cx"
 
@@ -218,7 +219,7 @@ def parent_settings_keyboard(lang: str, *, weekly: bool, daily: bool) -> InlineK
             ],
             [
                 InlineKeyboardButton(
-                    t(lang, "parent_language_button"), callback_data=f"{PARENT_SETTING}:lang"
+                    t(lang, "switch_language_button"), callback_data=f"{PARENT_SETTING}:lang"
                 )
             ],
         ]
@@ -240,16 +241,19 @@ def join_class_keyboard(lang: str, token: str) -> InlineKeyboardMarkup:
 
 
 def class_links_keyboard(lang: str, classes: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+    """A fresh join link for each class, and the teacher's other language."""
+    rows = [
         [
-            [
-                InlineKeyboardButton(
-                    t(lang, "class_link_button", name=name), callback_data=f"{CLASS_LINK}:{cid}"
-                )
-            ]
-            for cid, name in classes
+            InlineKeyboardButton(
+                t(lang, "class_link_button", name=name), callback_data=f"{CLASS_LINK}:{cid}"
+            )
         ]
+        for cid, name in classes
+    ]
+    rows.append(
+        [InlineKeyboardButton(t(lang, "switch_language_button"), callback_data=TEACHER_LANGUAGE)]
     )
+    return InlineKeyboardMarkup(rows)
 
 
 def delete_keyboard(lang: str) -> InlineKeyboardMarkup:

@@ -356,7 +356,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "no_value": {"en": "—", "bn": "—"},
     "parent_weekly_button": {"en": "📅 Weekly: {state}", "bn": "📅 সাপ্তাহিক: {state}"},
     "parent_daily_button": {"en": "🔔 Daily: {state}", "bn": "🔔 দৈনিক: {state}"},
-    "parent_language_button": {"en": "🌐 বাংলা", "bn": "🌐 English"},
+    "switch_language_button": {"en": "🌐 বাংলা", "bn": "🌐 English"},
     "unlink_student_confirm": {
         "en": (
             "Unlink the {count} parent(s) who follow you? They will no longer see your progress."
@@ -388,6 +388,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     },
     "cancelled": {"en": "OK, nothing was changed.", "bn": "ঠিক আছে, কিছুই বদলানো হয়নি।"},
     # ---------------------------------------------------------------- teachers and classes
+    "teacher_language_saved": {
+        "en": "🌐 Dars will write to you in English from now on, whatever your phone's language.",
+        "bn": "🌐 এখন থেকে দার্স আপনাকে বাংলায় লিখবে, আপনার ফোনের ভাষা যা-ই হোক।",
+    },
     "teacher_welcome": {
         "en": (
             "👋 Hello, teacher!\n/newclass NAME — create a class and get its join link\n"

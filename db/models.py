@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -333,6 +334,8 @@ class Teacher(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     language: Mapped[str] = mapped_column(String(2), default="en")
+    # Chosen in /settings; until then the language follows their Telegram client.
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     timezone: Mapped[str] = mapped_column(String(64))
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
 

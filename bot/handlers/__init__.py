@@ -59,6 +59,9 @@ def build_handlers() -> list[BaseHandler]:
         CallbackQueryHandler(family.on_cancel_button, pattern=rf"^{keyboards.CANCEL}$"),
         CallbackQueryHandler(teacher.on_join_button, pattern=rf"^{keyboards.CLASS_JOIN}:"),
         CallbackQueryHandler(teacher.on_class_link_button, pattern=rf"^{keyboards.CLASS_LINK}:"),
+        CallbackQueryHandler(
+            teacher.on_language_button, pattern=rf"^{keyboards.TEACHER_LANGUAGE}$"
+        ),
         # Catch-alls: anything not matched above still gets a friendly answer.
         MessageHandler(EDITED, misc.on_edited_message),
         CallbackQueryHandler(misc.on_unknown_button),

@@ -47,12 +47,22 @@ async def on_class(update: Update, context: Context) -> None:
         return
     report = await summaries.teacher_report(deps_of(context), telegram_id=user_id(update))
     assert report is not None
-    markup = (
-        keyboards.class_links_keyboard(report.lang, [(c.class_id, c.name) for c in report.classes])
-        if report.classes
-        else None
+    markup = keyboards.class_links_keyboard(
+        report.lang, [(c.class_id, c.name) for c in report.classes]
     )
     await reply(update, reports.class_text(report), markup)
+
+
+async def on_language_button(update: Update, context: Context) -> None:
+    """The teacher's other language, kept from now on whatever their Telegram client says."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    lang = await classes.switch_teacher_language(deps_of(context), telegram_id=user_id(update))
+    if lang is None:
+        await reply(update, t(user_language(update), "teachers_only"))
+        return
+    await reply(update, t(lang, "teacher_language_saved"))
 
 
 async def on_class_link_button(update: Update, context: Context) -> None:

@@ -54,14 +54,26 @@ async def add_teacher(deps: Deps, *, telegram_id: int, actor_telegram_id: int, v
 async def teacher_language(
     deps: Deps, *, telegram_id: int, language_code: str | None
 ) -> str | None:
-    """A teacher's language (following their Telegram client), or None for non-teachers."""
+    """A teacher's language, or None for non-teachers: the one they chose with the button
+    under /class, else their Telegram client's."""
     async with deps.db.begin() as s:
         teacher = await queries.get_teacher(s, telegram_id=telegram_id)
         if teacher is None:
             return None
-        if language_code:
+        if language_code and not teacher.language_chosen:
             teacher.language = families.language_from_client(language_code)
         teacher.reachable = True
+        return teacher.language
+
+
+async def switch_teacher_language(deps: Deps, *, telegram_id: int) -> str | None:
+    """Switch a teacher to their other language, for good; None for non-teachers."""
+    async with deps.db.begin() as s:
+        teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+        if teacher is None:
+            return None
+        teacher.language = "en" if teacher.language == "bn" else "bn"
+        teacher.language_chosen = True
         return teacher.language
 
 

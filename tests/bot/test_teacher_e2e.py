@@ -15,7 +15,7 @@ from bot.sender import RateLimitedSender
 from bot.services import classes
 from bot.services.deps import Deps
 from bot.summary_jobs import send_due_summaries
-from db.models import ClassMember, SchoolClass
+from db.models import ClassMember, SchoolClass, Teacher
 from tests.bot.conftest import ChatUser
 from tests.conftest import FakeClock
 from tests.services.test_families import finish_session, make_student
@@ -163,3 +163,30 @@ async def test_a_weekly_post_to_a_group_that_moved_unannounced_follows_it(
     (posted,) = emu.sent_texts(new_group)
     assert posted.startswith("📅 Weekly class summary") and "6A" in posted
     assert await _group_of_class(e2e_deps) == new_group
+
+
+async def test_a_teacher_keeps_the_language_they_choose_whatever_their_phone_says(
+    bot: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    await classes.add_teacher(e2e_deps, telegram_id=TEACHER, actor_telegram_id=1, via="test")
+    teacher = ChatUser(bot, TEACHER)  # a Telegram client in English
+    (view,) = await teacher.send("/class")
+    assert view == "You have no classes yet. Create one with /newclass NAME."
+    assert [label for label, _ in teacher.buttons()] == ["🌐 বাংলা"]
+    (saved,) = await teacher.tap("বাংলা")
+    assert saved == "🌐 এখন থেকে দার্স আপনাকে বাংলায় লিখবে, আপনার ফোনের ভাষা যা-ই হোক।"
+    (view,) = await teacher.send("/class")
+    assert view == "আপনার এখনো কোনো ক্লাস নেই। /newclass নাম পাঠিয়ে একটি তৈরি করুন।"
+    assert [label for label, _ in teacher.buttons()] == ["🌐 English"]
+    (usage,) = await teacher.send("/newclass")
+    assert usage == "কমান্ডের পরে ক্লাসের নাম লিখুন, যেমন: /newclass সপ্তম-খ গণিত"
+    (saved,) = await teacher.tap("English")
+    assert saved.startswith("🌐 Dars will write to you in English from now on")
+
+    # The same button data from someone who is not a teacher changes nothing.
+    stranger = ChatUser(bot, 9799)
+    message_id, data = teacher.button_data("English")
+    (refused,) = await stranger.tap_data(data, message_id=message_id)
+    assert refused == "This command is for teachers registered with Dars."
+    async with e2e_deps.db() as s:
+        assert await s.scalar(select(func.count()).select_from(Teacher)) == 1
