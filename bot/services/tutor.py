@@ -349,9 +349,6 @@ class Tutor:
             lock = asyncio.Lock()
             self._hint_locks[key] = lock
         async with lock:
-            stored = await self._stored_hint(key)
-            if stored:
-                return stored
             deadline = time.monotonic() + self._deadline + HINT_WAIT_MARGIN_SECONDS
             while True:
                 async with self._hint_claim(key) as claimed:
@@ -399,7 +396,7 @@ class Tutor:
         self, key: tuple[int, str, int], card: ProblemCard, student_id: int | None
     ) -> str | None:
         problem_id, language, level = key
-        stored = await self._stored_hint(key)  # stored by another process meanwhile?
+        stored = await self._stored_hint(key)  # by whoever held the claim or lock before us
         if stored:
             return stored
         text = await self.generate_hint(
