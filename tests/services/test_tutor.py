@@ -444,23 +444,29 @@ async def test_concurrent_requests_pay_for_a_hint_once(tutor, fake, deps, loaded
         assert await s.scalar(select(func.count()).select_from(GeneratedHint)) == 1
 
 
-async def test_two_processes_pay_for_a_missing_hint_once(
-    make_tutor, fake, deps, db_url, loaded_bank
-):
+@pytest.fixture
+async def other_process(make_tutor, db_url):
+    """A second tutor on an engine of its own, as in another bot process (PostgreSQL: an
+    SQLite file serves one process)."""
     if "sqlite" in db_url:
         pytest.skip("an SQLite file serves one process; PostgreSQL is where bots share a DB")
+    engine = create_engine(db_url)
+    yield make_tutor(db=create_sessionmaker(engine))
+    await engine.dispose()
+
+
+async def test_two_processes_pay_for_a_missing_hint_once(
+    tutor, other_process, fake, deps, loaded_bank
+):
     problem = await card(deps, NUMERIC_KEY)
     fake.delay = 0.3
     fake.reply(hint_json("Undo the adding."))
-    # Two tutors on two engines, as two bot processes.
-    other_engine = create_engine(db_url)
-    try:
-        tutors = [make_tutor(), make_tutor(db=create_sessionmaker(other_engine))]
-        results = await asyncio.gather(
-            *(t.hint_for(card=problem, language="en", level=1, student_id=None) for t in tutors)
+    results = await asyncio.gather(
+        *(
+            t.hint_for(card=problem, language="en", level=1, student_id=None)
+            for t in (tutor, other_process)
         )
-    finally:
-        await other_engine.dispose()
+    )
     assert results == ["Undo the adding.", "Undo the adding."]
     assert fake.calls == 1
     assert len(await records(deps.db)) == 1
@@ -469,28 +475,21 @@ async def test_two_processes_pay_for_a_missing_hint_once(
 
 
 async def test_a_process_waiting_for_a_hint_that_failed_generates_it_itself(
-    make_tutor, fake, deps, db_url, loaded_bank
+    tutor, other_process, fake, deps, loaded_bank
 ):
-    if "sqlite" in db_url:
-        pytest.skip("an SQLite file serves one process; PostgreSQL is where bots share a DB")
     problem = await card(deps, NUMERIC_KEY)
     fake.delay = 0.3
     fake.reply(hint_json("x is 14."))  # gives the answer away: thrown out, not stored
     fake.reply(hint_json("Undo the adding."))
-    other_engine = create_engine(db_url)
-    try:
-        first, second = make_tutor(), make_tutor(db=create_sessionmaker(other_engine))
-        asking = asyncio.create_task(
-            first.hint_for(card=problem, language="en", level=2, student_id=None)
-        )
-        # Until the first process holds the claim and is asking the model (a counter of the
-        # fake server, no event to wait on; bounded by the test timeout).
-        while not fake.in_flight:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-        late = await second.hint_for(card=problem, language="en", level=2, student_id=None)
-        assert await asking is None
-    finally:
-        await other_engine.dispose()
+    asking = asyncio.create_task(
+        tutor.hint_for(card=problem, language="en", level=2, student_id=None)
+    )
+    # Until the first process holds the claim and is asking the model (a counter of the
+    # fake server, no event to wait on; bounded by the test timeout).
+    while not fake.in_flight:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    late = await other_process.hint_for(card=problem, language="en", level=2, student_id=None)
+    assert await asking is None
     assert late == "Undo the adding."
     assert fake.calls == 2
 
