@@ -2,7 +2,7 @@
 measured alternately (a 50/s phase and a saturation burst each, ``--rounds`` times), so that
 the drift of a noisy machine hits both alike. Prints the median of each figure per side.
 
-    python -m bench.ab --b BENCH_PING=simple          # what the pool pre-ping costs
+    python -m bench.ab --b BENCH_FREEZE=0             # what freezing the start-up heap gives
     python -m bench.ab --a CONCURRENT_UPDATES=16 --b CONCURRENT_UPDATES=64
     python -m bench.ab --kind echo --a BENCH_POOL=16 --b BENCH_POOL=32   # Bot API pool size
 """

@@ -23,21 +23,21 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util.concurrency import await_
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bench.common import GcTimer
 from bot.app import build_application, running
 from bot.config import Settings, configure_logging
+from db import engine as db_engine
 
 
 class SqlCounter:
     """Counts what one engine sends to the database: statements by verb, transactions, pings.
 
     BEGIN and COMMIT are separate round trips with asyncpg (SQLAlchemy starts the
-    transaction lazily before the first statement); a pool pre-ping is three (BEGIN, ``;``,
-    ROLLBACK) unless a transaction is already open.
+    transaction lazily before the first statement); a ping (of a connection idle for a
+    while, see ``db.engine``) is one (``;``).
     """
 
     def __init__(self) -> None:
@@ -72,16 +72,14 @@ class SqlCounter:
             self.connect += 1
 
         event.listen(sync, "connect", on_connect)
-        dialect = sync.dialect
-        original = dialect.do_ping
-        if os.environ.get("BENCH_PING") == "simple":
-            original = _simple_ping
 
-        def counted_ping(dbapi_connection: Any) -> bool:
+        ping = db_engine.ping
+
+        def counted_ping(dbapi_connection: Any) -> None:
             self.ping += 1
-            return bool(original(dbapi_connection))
+            ping(dbapi_connection)
 
-        dialect.do_ping = counted_ping  # type: ignore[method-assign]
+        db_engine.ping = counted_ping  # instrumentation: db.engine looks it up on each use
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -92,17 +90,6 @@ class SqlCounter:
             "ping": self.ping,
             "connect": self.connect,
         }
-
-
-def _simple_ping(dbapi_connection: Any) -> bool:
-    """An experiment, not what Dars runs: ping with one round trip (``;``) instead of the
-    asyncpg dialect's three (BEGIN, ``;``, ROLLBACK, which exist for pgbouncer's transaction
-    mode). Enabled with BENCH_PING=simple to measure what the pre-ping costs."""
-    try:
-        await_(dbapi_connection._connection.fetchrow(";"))
-    except Exception as error:
-        dbapi_connection._handle_exception(error)
-    return True
 
 
 def _rss_kb() -> int:

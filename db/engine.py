@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,17 +16,24 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# A pooled connection idle this long is pinged before use (see _check_before_use).
+PING_IDLE_SECONDS = 2.0
+_LAST_USED = "dars_last_used"
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 20, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 20, ping_idle_seconds: float = PING_IDLE_SECONDS, **kwargs: Any
+) -> AsyncEngine:
     """Create an async engine; for SQLite make the file's folder and turn on foreign keys.
 
     ``pool_size`` (PostgreSQL): connections kept open. Size it to what the process runs at
     once: a connection opened past the pool is closed again after use, and opening one costs
-    far more than a query (the bot sizes it from CONCURRENT_UPDATES)."""
+    far more than a query (the bot sizes it from CONCURRENT_UPDATES).
+    ``ping_idle_seconds`` (PostgreSQL): see ``_check_before_use``."""
     # Error messages must not carry query parameters (names, Telegram ids) into the logs.
     kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
@@ -42,10 +51,45 @@ def create_engine(url: str, *, pool_size: int = 20, **kwargs: Any) -> AsyncEngin
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("max_overflow", 10)
     kwargs["pool_size"] = pool_size
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _check_before_use(engine, idle_seconds=ping_idle_seconds)
+    return engine
+
+
+def _check_before_use(engine: AsyncEngine, *, idle_seconds: float) -> None:
+    """Ping a pooled connection before handing it out if it has sat idle ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout, in three round trips with
+    asyncpg (BEGIN, ``;``, ROLLBACK, made for pgbouncer's transaction mode, which Dars does
+    not use): a graded answer would pay 3 round trips on top of its 4, a model-graded one
+    12. Here a connection is pinged (one ``;``) only after it has been idle, which is when
+    it can have died unnoticed (server restarted, idle timeouts); a busy bot pings nothing.
+    A connection killed while in use fails the transaction on it, as it would after any
+    ping, and SQLAlchemy then drops every pooled connection older than the failure. A
+    failed ping does the same and hands out a fresh connection instead.
+    """
+    sync = engine.sync_engine
+
+    def in_use(_dbapi_connection: Any, record: Any, *_proxy: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    def check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_LAST_USED, 0.0) >= idle_seconds:
+            ping(dbapi_connection)
+
+    event.listen(sync, "connect", in_use)  # a new connection needs no ping
+    event.listen(sync, "checkout", check)
+    event.listen(sync, "checkin", in_use)
+
+
+def ping(dbapi_connection: Any) -> None:
+    """One round trip; a dead connection raises InvalidatePoolError (the pool replaces it)."""
+    try:
+        dbapi_connection.run_async(lambda conn: conn.fetchrow(";"))
+    except Exception as exc:
+        raise InvalidatePoolError(f"ping failed: {type(exc).__name__}") from exc
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
