@@ -117,14 +117,6 @@ async def insert_response_once(session: AsyncSession, **values: Any) -> int | No
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def response_exists(session: AsyncSession, *, idempotency_key: int) -> bool:
-    """Whether this update was already recorded as a Response."""
-    found = await session.scalar(
-        select(Response.id).where(Response.idempotency_key == idempotency_key)
-    )
-    return found is not None
-
-
 async def update_session_if_unchanged(
     session: AsyncSession,
     *,
@@ -887,6 +879,8 @@ class AnsweringStudent:
     reachable: bool
     awaiting: str | None
     streak: StreakSnapshot | None = None  # None: no streak row yet
+    # The update being handled is already recorded as a Response (a replay).
+    update_recorded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -926,6 +920,9 @@ _ANSWER_CONTEXT = (
         _streaks.c.last_practice_date,
         _streaks.c.milestones_achieved,
         _streaks.c.freezes_available,
+        select(_responses.c.id)
+        .where(_responses.c.idempotency_key == bindparam("update_id"))
+        .exists(),
     )
     .select_from(
         _students.outerjoin(
@@ -970,18 +967,19 @@ def _response_insert(dialect: str) -> Any:
 
 
 async def get_answering_student(
-    session: AsyncSession, *, telegram_id: int
+    session: AsyncSession, *, telegram_id: int, update_id: int | None = None
 ) -> tuple[AnsweringStudent | None, OpenSession | None]:
-    """One round trip: the student (with their streak) and their latest unfinished practice
-    session, if any."""
+    """One round trip: the student (with their streak), their latest unfinished practice
+    session, if any, and whether ``update_id`` is already recorded as a Response."""
     conn = await session.connection()
-    row = (await conn.execute(_ANSWER_CONTEXT, {"telegram_id": telegram_id})).first()
+    params = {"telegram_id": telegram_id, "update_id": update_id}
+    row = (await conn.execute(_ANSWER_CONTEXT, params)).first()
     if row is None:
         return None, None
     streak = None
     if row[14] is not None:
         streak = StreakSnapshot(row[15], row[16], row[17], tuple(row[18] or ()), row[19])
-    student = AnsweringStudent(row[0], row[1], row[2], row[3], row[4], row[5], streak)
+    student = AnsweringStudent(row[0], row[1], row[2], row[3], row[4], row[5], streak, row[20])
     if row[6] is None:
         return student, None
     return student, OpenSession(

@@ -209,7 +209,9 @@ async def _submit(
     choice: int | None = None,
 ) -> AnswerOutcome | _AskModel:
     async with deps.db.begin() as s:
-        student, practice = await queries.get_answering_student(s, telegram_id=telegram_id)
+        student, practice = await queries.get_answering_student(
+            s, telegram_id=telegram_id, update_id=update_id
+        )
         if student is None or student.grade is None:
             return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
         lang = student.language
@@ -225,7 +227,7 @@ async def _submit(
             practice.position,
         )
         if stale:
-            if await queries.response_exists(s, idempotency_key=update_id):
+            if student.update_recorded:
                 return AnswerOutcome(kind="duplicate", lang=lang)  # a replay of a used tap
             return AnswerOutcome(
                 kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
@@ -245,7 +247,7 @@ async def _submit(
             and card.answer_type is AnswerType.TEXT
             and deps.tutor is not None
         ):
-            if await queries.response_exists(s, idempotency_key=update_id):
+            if student.update_recorded:
                 return AnswerOutcome(kind="duplicate", lang=lang)  # don't pay twice
             return _AskModel(card, lang, student.id, practice.id, practice.position)
         return await _record(

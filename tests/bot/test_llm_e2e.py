@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.app import build_application, running
 from bot.config import Settings
 from bot.emulator import BotApiEmulator
+from bot.services import practice
 from bot.services.banks import load_banks
 from bot.services.deps import Deps
 from bot.services.tutor import Tutor
@@ -22,6 +23,7 @@ from problems.bank import parse_banks
 from tests.bot.conftest import ChatUser
 from tests.conftest import TRUNCATE_ALL, FakeClock
 from tests.fakes.openai_server import FakeOpenAIServer, FakeReply
+from tests.helpers import next_update_id, onboard
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
@@ -166,3 +168,26 @@ async def test_session_completes_with_the_model_down(
     assert "Session complete! You got 5 of 5 right" in last[0]
     failed = await _records(llm_deps, "hint_generation")
     assert failed and all(r.status == "error" for r in failed)
+
+
+async def test_a_replayed_written_answer_is_not_sent_to_the_model_again(
+    llm_deps: Deps, fake: FakeOpenAIServer
+) -> None:
+    """Telegram delivers an update again after a crash or a webhook retry: the student's
+    answer is recorded once and the model is paid once."""
+    await onboard(llm_deps, 9106, grade=6)
+    assert (await practice.start_practice(llm_deps, telegram_id=9106)).kind == "problem"
+    fake.reply(FakeReply(json.dumps({"is_correct": False, "confidence": 0.9})))
+    update_id = next_update_id()
+    first = await practice.submit_answer(
+        llm_deps, telegram_id=9106, answer="a sharp one", update_id=update_id
+    )
+    assert first.kind == "retry"
+    replay = await practice.submit_answer(
+        llm_deps, telegram_id=9106, answer="a sharp one", update_id=update_id
+    )
+    assert replay.kind == "duplicate"
+    assert fake.calls == 1
+    assert len(await _records(llm_deps, "answer_evaluation")) == 1
+    async with llm_deps.db() as s:
+        assert await s.scalar(select(func.count()).select_from(Response)) == 1
