@@ -181,9 +181,12 @@ async def submit_answer(
             await on_model_call()
         async with waiting_for_model():
             verdict = await deps.tutor.grade_text_answer(
-                card=first.card, answer=answer, language=first.lang, student_id=first.student_id
+                card=first.card,
+                answer=answer,
+                language=first.student.language,
+                student_id=first.student.id,
             )
-        return await _record_model_verdict(deps, first, verdict, telegram_id, answer, update_id)
+        return await _record_model_verdict(deps, first, verdict, answer, update_id)
     except _LostRace:
         return AnswerOutcome(kind="duplicate", lang="en")
 
@@ -193,10 +196,8 @@ class _AskModel:
     """The rules said no to a written answer: ask the model before recording anything."""
 
     card: ProblemCard
-    lang: str
-    student_id: int
-    session_id: int
-    position: int
+    student: AnsweringStudent
+    practice: OpenSession
 
 
 async def _submit(
@@ -249,7 +250,7 @@ async def _submit(
         ):
             if student.update_recorded:
                 return AnswerOutcome(kind="duplicate", lang=lang)  # don't pay twice
-            return _AskModel(card, lang, student.id, practice.id, practice.position)
+            return _AskModel(card, student, practice)
         return await _record(
             deps,
             s,
@@ -275,27 +276,18 @@ def _grade_choice(card: ProblemCard, choice: int) -> Verdict | None:
 
 
 async def _record_model_verdict(
-    deps: Deps,
-    asked: _AskModel,
-    verdict: ModelVerdict | None,
-    telegram_id: int,
-    answer: str,
-    update_id: int,
+    deps: Deps, asked: _AskModel, verdict: ModelVerdict | None, answer: str, update_id: int
 ) -> AnswerOutcome:
+    # Nothing is read again: the write's compare-and-set on the session's step fails if
+    # anything moved it while the model thought (then this answer is a duplicate), and so
+    # does the streak's. In this process nothing can: the student's next update waits.
     async with deps.db.begin() as s:
-        student, practice = await queries.get_answering_student(s, telegram_id=telegram_id)
-        if (
-            student is None
-            or practice is None
-            or (practice.id, practice.position) != (asked.session_id, asked.position)
-        ):
-            return AnswerOutcome(kind="duplicate", lang=asked.lang)
         # No verdict (model down, over budget, refused): the rules' "incorrect" stands.
         return await _record(
             deps,
             s,
-            student=student,
-            practice=practice,
+            student=asked.student,
+            practice=asked.practice,
             card=asked.card,
             update_id=update_id,
             student_answer=answer[:500],

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.app import build_application, running
 from bot.config import Settings
@@ -18,7 +18,7 @@ from bot.services.banks import load_banks
 from bot.services.deps import Deps
 from bot.services.tutor import Tutor
 from db.engine import create_engine, create_sessionmaker
-from db.models import CostRecord, GeneratedHint, Response
+from db.models import CostRecord, GeneratedHint, PracticeSession, Response
 from problems.bank import parse_banks
 from tests.bot.conftest import ChatUser
 from tests.conftest import TRUNCATE_ALL, FakeClock
@@ -191,3 +191,32 @@ async def test_a_replayed_written_answer_is_not_sent_to_the_model_again(
     assert len(await _records(llm_deps, "answer_evaluation")) == 1
     async with llm_deps.db() as s:
         assert await s.scalar(select(func.count()).select_from(Response)) == 1
+
+
+async def test_an_answer_graded_while_another_process_moved_the_session_is_not_recorded(
+    llm_deps: Deps, fake: FakeOpenAIServer
+) -> None:
+    """While the model thinks, another bot process records the same student's next answer
+    (the session moves on): the late verdict is dropped, not written over the new step."""
+    await onboard(llm_deps, 9107, grade=6)
+    assert (await practice.start_practice(llm_deps, telegram_id=9107)).kind == "problem"
+
+    async def meanwhile_elsewhere(_request: object) -> str:
+        async with llm_deps.db.begin() as s:
+            await s.execute(
+                update(PracticeSession)
+                .where(PracticeSession.status == "in_progress")
+                .values(position=PracticeSession.position + 1)
+            )
+        return json.dumps({"is_correct": True, "confidence": 0.95})
+
+    fake.responder = meanwhile_elsewhere
+    outcome = await practice.submit_answer(
+        llm_deps, telegram_id=9107, answer="an obtuse one", update_id=next_update_id()
+    )
+    assert outcome.kind == "duplicate"
+    assert fake.calls == 1
+    async with llm_deps.db() as s:
+        assert await s.scalar(select(func.count()).select_from(Response)) == 0
+        session = await s.scalar(select(PracticeSession))
+    assert session is not None and session.position == 1 and session.correct_count == 0
