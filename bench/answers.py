@@ -594,7 +594,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="extra environment for the bot processes (settings, or BENCH_FREEZE=0)",
+        help="extra environment for the bot processes (settings, or BENCH_* of bench/botproc.py)",
     )
     parser.add_argument(
         "--py-spy", help="record the Dars saturation phase with py-spy to PREFIX-runN.txt"

@@ -5,6 +5,10 @@
 Protocol on stdio: one JSON line ``{"ready": true}`` once polling; then each ``stats`` line
 on stdin is answered with one JSON line (CPU seconds, RSS, SQL counters); ``quit`` or EOF
 shuts the bot down cleanly. Logs go to stderr.
+
+Experiments (environment): ``BENCH_FREEZE=0`` leaves the start-up heap to the garbage
+collector; ``BENCH_GC0=N`` sets the young generation's threshold (700 by default);
+``BENCH_POOL=N`` sizes the echo bot's Bot API pool.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -151,6 +156,8 @@ async def _serve(kind: str, *, polling: bool) -> None:
         if kind == "dars"
         else build_echo(settings)
     )
+    if os.environ.get("BENCH_GC0"):  # experiment: the young generation's threshold
+        gc.set_threshold(int(os.environ["BENCH_GC0"]), *gc.get_threshold()[1:])
     async with running(app, poll_timeout=10) if polling else _without_polling(app):
         engine = app.bot_data.get("engine")
         if engine is not None:

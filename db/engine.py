@@ -66,9 +66,11 @@ def _check_before_use(engine: AsyncEngine, *, idle_seconds: float) -> None:
     not use): a graded answer would pay 3 round trips on top of its 4, a model-graded one
     12. Here a connection is pinged (one ``;``) only after it has been idle, which is when
     it can have died unnoticed (server restarted, idle timeouts); a busy bot pings nothing.
-    A connection killed while in use fails the transaction on it, as it would after any
-    ping, and SQLAlchemy then drops every pooled connection older than the failure. A
-    failed ping does the same and hands out a fresh connection instead.
+    A connection that dies while in use, or less than ``idle_seconds`` after it, fails the
+    transaction on it (rolled back: the student is asked to send the answer again), and
+    SQLAlchemy then drops every pooled connection older than the failure: an outage costs
+    the few transactions under way, not one per pooled connection (``bench.faults``). A
+    failed ping drops them too and hands out a fresh connection instead.
     """
     sync = engine.sync_engine
 
