@@ -52,7 +52,7 @@ def _log_queries(engine: AsyncEngine) -> list[str]:
 async def test_a_connection_idle_for_a_while_is_pinged_once_and_a_busy_one_not_at_all(
     pg_url: str,
 ) -> None:
-    engine = create_engine(pg_url, pool_size=1, ping_idle_seconds=0.2)
+    engine = create_engine(pg_url, pool_size=1, ping_idle_seconds=0.5)
     sent = _log_queries(engine)
     try:
         await _backend_pids(engine, 1)  # opens the pooled connection: no ping needed
@@ -62,7 +62,7 @@ async def test_a_connection_idle_for_a_while_is_pinged_once_and_a_busy_one_not_a
             await conn.execute(text("SELECT 1"))
         assert sent == ["BEGIN;", "COMMIT;"]
         sent.clear()
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.6)
         async with engine.begin() as conn:
             await conn.execute(text("SELECT 1"))
         # One round trip; pool_pre_ping would send BEGIN; ; ROLLBACK; on every checkout.
