@@ -235,7 +235,7 @@ class BotProcess:
     so its CPU time is its own and not the emulator's or the load generator's.
 
     The child answers ``stats`` on stdin with one JSON line: CPU seconds, RSS and the SQL it
-    ran (statements by verb, BEGIN/COMMIT/ROLLBACK, pool pre-pings).
+    ran (statements by verb, BEGIN/COMMIT/ROLLBACK, pings of idle pooled connections).
     """
 
     def __init__(
