@@ -96,6 +96,8 @@ class Bench:
         self.disturbed: list[str] = []
         self._emulators = 0
         self.gc_timer = GcTimer()
+        # Answers of the (unmeasured) warm-ups that got no reply, with what the bot sent.
+        self.warm_up_unreplied: list[dict[str, Any]] = []
 
     async def prepare(self) -> None:
         self.url = await ensure_database(self.args.db)
@@ -244,7 +246,13 @@ class Bench:
         if bot.kind == "dars":
             await reset_sessions(self.dsn, states)
         sent = await open_loop(tracker, answers, rate=100, max_seconds=30)
-        await tracker.wait_replied(sent, within=60)
+        if not await tracker.wait_replied(sent, within=60):
+            # Not measured, but a lost reply is a lost reply: say so, and keep these
+            # answers from taking the replies of later answers in the same chats.
+            lost = unreplied(sent, tracker.emu)
+            self.warm_up_unreplied.extend(lost)
+            print(f"  warm-up: {len(lost)} answers got no reply: {lost}", flush=True)
+            tracker.forget([a for a in sent if a.replied is None])
 
     async def run_once(self, run: int) -> dict[str, Any]:
         """Both bots stay up for the whole run; Dars's saturation phase is bracketed by two
@@ -525,6 +533,7 @@ async def main_async(args: argparse.Namespace) -> None:
         print(json.dumps(results["llm_headline"], indent=2))
     results["headline"] = _headline(results["runs"])
     results["disturbed"] = bench.disturbed
+    results["warm_up_unreplied"] = bench.warm_up_unreplied
     path = save_result("answers", results)
     print(json.dumps(results["headline"], indent=2))
     print(f"== saved {path}")

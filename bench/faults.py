@@ -470,6 +470,7 @@ async def main_async(args: argparse.Namespace) -> None:
         result = await run_soak(bench, args)
     else:
         result = await run_faults(bench, args)
+    result["warm_up_unreplied"] = bench.warm_up_unreplied
     path = save_result(f"faults-{args.scenario}", {"machine": info, "args": vars(args)} | result)
     print(f"== saved {path}")
 

@@ -103,6 +103,14 @@ class ReplyTracker:
         answer.pushed = time.monotonic()
         return answer
 
+    def forget(self, answers: Sequence[Answer]) -> None:
+        """Stop waiting for these answers' replies (a late one then counts as unexpected),
+        so that they cannot take the reply of a later answer in the same chat."""
+        for answer in answers:
+            queue = self.pending.get(answer.chat_id)
+            if queue and answer in queue:
+                queue.remove(answer)
+
     async def wait_replied(self, answers: Sequence[Answer], *, within: float) -> bool:
         """Wait (bounded) until every answer has its reply; False on timeout."""
         deadline = time.monotonic() + within
