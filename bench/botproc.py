@@ -8,7 +8,8 @@ shuts the bot down cleanly. Logs go to stderr.
 
 Experiments (environment): ``BENCH_FREEZE=0`` leaves the start-up heap to the garbage
 collector; ``BENCH_GC0=N`` sets the young generation's threshold (700 by default);
-``BENCH_POOL=N`` sizes the echo bot's Bot API pool.
+``BENCH_POOL=N`` sizes the echo bot's Bot API pool; ``BENCH_TRACEMALLOC=SECONDS`` logs
+where the heap grew, every SECONDS.
 """
 
 from __future__ import annotations
@@ -97,6 +98,24 @@ class SqlCounter:
         }
 
 
+async def _log_heap_growth(every: float) -> None:
+    """Experiment (``BENCH_TRACEMALLOC=SECONDS``): every so often, log to stderr where the
+    memory allocated since the first snapshot (taken one period in) was allocated."""
+    import tracemalloc
+
+    tracemalloc.start(5)
+    await asyncio.sleep(every)
+    first = tracemalloc.take_snapshot()
+    while True:
+        await asyncio.sleep(every)
+        growth = tracemalloc.take_snapshot().compare_to(first, "traceback")
+        lines = [f"heap growth since the first snapshot ({every:g} s in), top 12:"]
+        for stat in growth[:12]:
+            lines.append(f"  {stat.size_diff / 1024:+.1f} KiB, {stat.count_diff:+d} blocks:")
+            lines.extend(f"      {frame}" for frame in stat.traceback.format()[-6:])
+        print("\n".join(lines), file=sys.stderr, flush=True)
+
+
 def _rss_kb() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -166,6 +185,11 @@ async def _serve(kind: str, *, polling: bool) -> None:
         reader = asyncio.StreamReader()
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
         print(json.dumps({"ready": True}), flush=True)
+        heap = (
+            asyncio.create_task(_log_heap_growth(float(os.environ["BENCH_TRACEMALLOC"])))
+            if os.environ.get("BENCH_TRACEMALLOC")
+            else None
+        )
         while line := await reader.readline():
             command = line.decode().strip()
             if command == "stats":
@@ -178,6 +202,8 @@ async def _serve(kind: str, *, polling: bool) -> None:
                 print(json.dumps(stats), flush=True)
             elif command == "quit":
                 break
+        if heap is not None:
+            heap.cancel()
 
 
 def main() -> None:
