@@ -334,7 +334,7 @@ class Teacher(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     language: Mapped[str] = mapped_column(String(2), default="en")
-    # Chosen in /settings; until then the language follows their Telegram client.
+    # Chosen with the 🌐 button under /class; until then it follows their Telegram client.
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     timezone: Mapped[str] = mapped_column(String(64))
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)

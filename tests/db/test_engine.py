@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
+from tests.conftest import _admin
 
 
 async def _backend_pids(engine: AsyncEngine, count: int) -> set[int]:
@@ -27,13 +27,8 @@ async def _backend_pids(engine: AsyncEngine, count: int) -> set[int]:
     return set(await asyncio.wait_for(asyncio.gather(*(one() for _ in range(count))), 30))
 
 
-async def _terminate(pg_url: str, pids: set[int]) -> None:
-    killer = await asyncpg.connect(pg_url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        for pid in pids:
-            await killer.execute("SELECT pg_terminate_backend($1)", pid)
-    finally:
-        await killer.close()
+async def _terminate(pids: set[int]) -> None:
+    await _admin(f"SELECT pg_terminate_backend(pid) FROM unnest(ARRAY{sorted(pids)}) AS pid")
 
 
 def _log_queries(engine: AsyncEngine) -> list[str]:
@@ -75,7 +70,7 @@ async def test_connections_killed_while_idle_are_replaced_without_an_error(pg_ur
     engine = create_engine(pg_url, pool_size=3, ping_idle_seconds=0.2)
     try:
         before = await _backend_pids(engine, 3)
-        await _terminate(pg_url, before)
+        await _terminate(before)
         await asyncio.sleep(0.3)
         after = await _backend_pids(engine, 3)  # would raise if a dead one were handed out
         assert len(after) == 3
@@ -92,7 +87,7 @@ async def test_connections_killed_while_busy_cost_one_failed_transaction_then_al
     engine = create_engine(pg_url, pool_size=3)
     try:
         before = await _backend_pids(engine, 3)
-        await _terminate(pg_url, before)
+        await _terminate(before)
         with pytest.raises(DBAPIError) as failed:
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
