@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import gc
 import json
 import os
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -116,6 +118,51 @@ async def _log_heap_growth(every: float) -> None:
         print("\n".join(lines), file=sys.stderr, flush=True)
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd",
+            "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+        )
+    ]  # fmt: skip
+
+
+def _memory() -> dict[str, int]:
+    """Where the resident memory is, in KiB: Python objects in pymalloc's arenas (used and
+    allocated), and glibc malloc's heap (in use, free but kept, mmapped) for everything
+    bigger than 512 bytes and for C extensions' buffers."""
+    figures: dict[str, int] = {}
+    with tempfile.TemporaryFile() as out:  # sys._debugmallocstats writes to C's stderr
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        for line in out.read().decode(errors="replace").splitlines():
+            name, _, value = line.partition("=")
+            if name.startswith("# arenas allocated current"):
+                figures["pymalloc_arenas"] = int(value.replace(",", ""))
+            elif name.startswith("# bytes in allocated blocks"):
+                figures["pymalloc_used_kb"] = int(value.replace(",", "")) // 1024
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except AttributeError:  # not glibc ≥ 2.33
+        return figures
+    mallinfo2.restype = _MallInfo2
+    m = mallinfo2()
+    figures |= {
+        "malloc_used_kb": m.uordblks // 1024,
+        "malloc_free_kb": m.fordblks // 1024,
+        "malloc_mmap_kb": m.hblkhd // 1024,
+    }
+    return figures
+
+
 def _rss_kb() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -196,6 +243,7 @@ async def _serve(kind: str, *, polling: bool) -> None:
                 stats = {
                     "cpu": time.process_time(),
                     "rss_kb": _rss_kb(),
+                    "memory": _memory(),
                     **gc_timer.snapshot(),
                     **counter.snapshot(),
                 }

@@ -418,6 +418,7 @@ async def run_soak(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
                     "minute": minute,
                     "at_s": round(time.monotonic() - started, 1),
                     "rss_kb": after["rss_kb"],
+                    "memory": after.get("memory"),
                     "answers": figures["answers"],
                     "replied": figures["replied"],
                     "p99_ms": figures["internal_ms"]["p99"],

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from telegram import BotCommand, Update
-from telegram.ext import Application, BaseUpdateProcessor
+from telegram.ext import Application, BaseUpdateProcessor, Job
 
 from bot.config import Settings
 from bot.handlers import build_handlers
@@ -103,6 +103,22 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to tear down."""
+
+
+class DarsApplication(Application):
+    """PTB's ``Application`` without its one unbounded set when nothing is persisted.
+
+    For its persistence, PTB notes every user and chat id an update or job touched, and only
+    an update of the persistence empties those two sets; with no persistence configured (Dars
+    keeps everything in its own database) they grow by ~100 bytes for every user the process
+    ever saw (found by a tracemalloc soak, ``bench/RESULTS.md``). So note nothing then.
+    """
+
+    def _mark_for_persistence_update(
+        self, *, update: object | None = None, job: Job[Any] | None = None
+    ) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
 
 
 def freeze_startup_heap() -> None:
@@ -205,6 +221,7 @@ def build_application(
 
     builder = (
         Application.builder()
+        .application_class(DarsApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .concurrent_updates(PerUserUpdateProcessor(settings.concurrent_updates))

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import event, text
 
-from bot.app import MODEL_SLOTS, build_application, running
+from bot.app import MODEL_SLOTS, PerUserUpdateProcessor, build_application, running
 from bot.config import Settings
 from bot.emulator import BotApiEmulator
+from tests.bot.conftest import ChatUser
 
 
 @pytest.fixture
@@ -80,3 +81,21 @@ async def test_a_bot_built_for_tests_leaves_the_collector_alone(
     app = build_application(_settings(pg_url, emu))
     async with running(app, poll_timeout=1):
         assert gc.get_freeze_count() == 0
+
+
+async def test_a_running_bot_keeps_nothing_per_user_it_has_seen(
+    pg_url: str, emu: BotApiEmulator
+) -> None:
+    """A process runs for weeks and meets every student: once their updates are answered,
+    nothing of theirs stays in its memory. PTB notes each user and chat for a persistence,
+    which Dars does not configure; those notes used to pile up, one per user ever seen."""
+    app = build_application(_settings(pg_url, emu))
+    async with running(app, poll_timeout=1):
+        replies = await asyncio.gather(*(ChatUser(emu, u).send("/help") for u in range(1, 31)))
+        assert all(replies)
+        processor = app.update_processor
+        assert isinstance(processor, PerUserUpdateProcessor)
+        assert processor._locks == {} and processor._users == {}
+        assert app._user_ids_to_be_updated_in_persistence == set()
+        assert app._chat_ids_to_be_updated_in_persistence == set()
+        assert not app.user_data and not app.chat_data
