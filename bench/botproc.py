@@ -37,6 +37,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from bench.common import GcTimer
 from bot.app import build_application, running
 from bot.config import Settings, configure_logging
+from bot.runner import new_event_loop
 from db import engine as db_engine
 
 
@@ -261,8 +262,12 @@ def main() -> None:
         "--no-polling", action="store_true", help="run the jobs only (reminder fan-outs)"
     )
     args = parser.parse_args()
-    configure_logging(Settings())
-    asyncio.run(_serve(args.kind, polling=not args.no_polling))
+    settings = Settings()
+    configure_logging(settings)
+    # Both bots on the loop `dars run` would use (EVENT_LOOP), so the ratio compares like
+    # with like.
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(settings)) as runner:
+        runner.run(_serve(args.kind, polling=not args.no_polling))
 
 
 if __name__ == "__main__":

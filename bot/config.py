@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     attempts_per_problem: int = Field(default=2, ge=1, le=5)
     milestones: Annotated[tuple[int, ...], NoDecode] = (3, 7, 14, 30, 50, 100)
     concurrent_updates: int = Field(default=32, ge=1, le=512)
+    # The event loop of `dars run`: uvloop (libuv) where installed, else asyncio's own.
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     # Scheduled sending (reminders, weekly summaries).
     send_rate_per_second: float = Field(default=25.0, gt=0, le=30)
     reminder_check_interval_seconds: int = Field(default=60, ge=5, le=3600)

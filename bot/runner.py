@@ -6,6 +6,8 @@ import asyncio
 import logging
 import re
 import signal
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -16,6 +18,7 @@ from db import migrate
 from db.engine import create_engine
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 async def check_schema(url: str) -> str | None:
@@ -34,16 +37,40 @@ async def check_schema(url: str) -> str | None:
     return None
 
 
+def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
+    """The loop ``dars run`` runs on: uvloop's by default (``EVENT_LOOP``).
+
+    Every update is socket work on one loop (getUpdates, PostgreSQL, the Bot API, the model),
+    and libuv does that work in C: measured in ``bench/RESULTS.md``. asyncio's own loop is the
+    fallback where uvloop is not installed (it does not build on Windows).
+    """
+    if settings.event_loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            logger.warning("uvloop is not installed; running on asyncio's event loop")
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def _run(settings: Settings, coroutine: Coroutine[Any, Any, _T]) -> _T:
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(settings)) as runner:
+        return runner.run(coroutine)
+
+
 def run_polling(settings: Settings) -> int:
     """Check the schema, then poll until interrupted."""
     if settings.telegram_bot_token is None:
         logger.error("TELEGRAM_BOT_TOKEN is not set; use `dars console` to try Dars locally")
         return 2
-    problem = asyncio.run(check_schema(settings.database_url))
+    problem = _run(settings, check_schema(settings.database_url))
     if problem:
         logger.error("%s", problem)
         return 2
     app = build_application(settings, freeze_heap=True)
+    # PTB runs on the current loop (and closes it when done).
+    asyncio.set_event_loop(new_event_loop(settings))
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
@@ -74,11 +101,11 @@ def run_webhook(settings: Settings) -> int:
     if problem:
         logger.error("%s", problem)
         return 2
-    problem = asyncio.run(check_schema(settings.database_url))
+    problem = _run(settings, check_schema(settings.database_url))
     if problem:
         logger.error("%s", problem)
         return 2
-    asyncio.run(_serve_webhook(settings))
+    _run(settings, _serve_webhook(settings))
     return 0
 
 

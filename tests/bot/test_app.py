@@ -1,18 +1,22 @@
-"""How a started bot holds its resources: database connections for every update slot, and a
-heap the garbage collector does not walk again and again."""
+"""How a started bot holds its resources: database connections for every update slot, a
+heap the garbage collector does not walk again and again, nothing per user it has seen, and
+the event loop it runs on."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from collections.abc import Iterator
 
 import pytest
+import uvloop
 from sqlalchemy import event, text
 
 from bot.app import MODEL_SLOTS, PerUserUpdateProcessor, build_application, running
 from bot.config import Settings
 from bot.emulator import BotApiEmulator
+from bot.runner import new_event_loop
 from tests.bot.conftest import ChatUser
 
 
@@ -99,3 +103,26 @@ async def test_a_running_bot_keeps_nothing_per_user_it_has_seen(
         assert app._user_ids_to_be_updated_in_persistence == set()
         assert app._chat_ids_to_be_updated_in_persistence == set()
         assert not app.user_data and not app.chat_data
+
+
+@pytest.mark.parametrize(("setting", "uv"), [("uvloop", True), ("asyncio", False)])
+def test_dars_run_runs_on_the_event_loop_of_its_setting(setting: str, uv: bool) -> None:
+    loop = new_event_loop(Settings(_env_file=None, event_loop=setting))
+    try:
+        assert isinstance(loop, uvloop.Loop) is uv
+        assert loop.run_until_complete(asyncio.sleep(0, "ran")) == "ran"
+    finally:
+        loop.close()
+
+
+def test_without_uvloop_installed_dars_run_falls_back_to_asyncio(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # what an import of a missing module does
+    loop = new_event_loop(Settings(_env_file=None, event_loop="uvloop"))
+    try:
+        assert isinstance(loop, asyncio.AbstractEventLoop)
+        assert not isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+    assert "uvloop is not installed" in caplog.text
