@@ -614,6 +614,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="do not wait for a quiet machine (load < 0.7, no pytest)",
     )
     parser.add_argument(
+        "--generator-loop",
+        choices=("asyncio", "uvloop"),
+        default="asyncio",
+        help="event loop of this process (emulator, fake model, load generator)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="1 run, 5 s phases, a 1000-answer burst, 10 s LLM phase",
@@ -633,7 +639,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    asyncio.run(main_async(parse_args(argv)))
+    args = parse_args(argv)
+    factory = None
+    if args.generator_loop == "uvloop":
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main_async(args))
 
 
 if __name__ == "__main__":

@@ -195,10 +195,13 @@ def _postgres_pids() -> list[int]:
 
 @dataclass
 class CpuSnapshot:
-    """CPU seconds used so far: the whole machine (busy, all cores), PostgreSQL (all its
-    processes alive now), and this process (the emulator and the load generator)."""
+    """CPU seconds used so far: the whole machine (busy, all cores), the time the VM's host
+    gave our cores to someone else (steal: on a shared VM, why the same run can be slower),
+    PostgreSQL (all its processes alive now), and this process (the emulator and the load
+    generator)."""
 
     machine_busy: float
+    steal: float
     postgres: dict[int, float]
     generator: float
     wall: float
@@ -210,6 +213,7 @@ class CpuSnapshot:
         busy = (sum(fields[:8]) - idle) / _TICKS
         return cls(
             machine_busy=busy,
+            steal=fields[7] / _TICKS,
             postgres={pid: _proc_cpu(pid) for pid in _postgres_pids()},
             generator=time.process_time(),
             wall=time.monotonic(),
@@ -222,6 +226,7 @@ class CpuSnapshot:
         return {
             "wall_s": round(wall, 3),
             "machine_cores": round((later.machine_busy - self.machine_busy) / wall, 3),
+            "steal_cores": round((later.steal - self.steal) / wall, 3),
             "postgres_cores": round(pg / wall, 3),
             "generator_cores": round((later.generator - self.generator) / wall, 3),
         }

@@ -6,8 +6,6 @@ import asyncio
 import logging
 import re
 import signal
-from collections.abc import Coroutine
-from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from telegram import Update
@@ -18,7 +16,6 @@ from db import migrate
 from db.engine import create_engine
 
 logger = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 
 async def check_schema(url: str) -> str | None:
@@ -40,9 +37,11 @@ async def check_schema(url: str) -> str | None:
 def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
     """The loop ``dars run`` runs on: uvloop's by default (``EVENT_LOOP``).
 
-    Every update is socket work on one loop (getUpdates, PostgreSQL, the Bot API, the model),
-    and libuv does that work in C: measured in ``bench/RESULTS.md``. asyncio's own loop is the
-    fallback where uvloop is not installed (it does not build on Windows).
+    Every update is socket work on one loop (getUpdates, PostgreSQL, the Bot API, the model).
+    asyncio's own loop reads each socket into a fresh 256 KiB buffer shrunk to what arrived,
+    which left glibc's heap growing around the holes (RSS up ~0.7 MB a minute with nothing
+    leaking); libuv reads into one buffer and spends less CPU doing it (``bench/RESULTS.md``).
+    asyncio's loop remains the fallback where uvloop is not installed (it has no Windows build).
     """
     if settings.event_loop == "uvloop":
         try:
@@ -54,17 +53,12 @@ def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
-def _run(settings: Settings, coroutine: Coroutine[Any, Any, _T]) -> _T:
-    with asyncio.Runner(loop_factory=lambda: new_event_loop(settings)) as runner:
-        return runner.run(coroutine)
-
-
 def run_polling(settings: Settings) -> int:
     """Check the schema, then poll until interrupted."""
     if settings.telegram_bot_token is None:
         logger.error("TELEGRAM_BOT_TOKEN is not set; use `dars console` to try Dars locally")
         return 2
-    problem = _run(settings, check_schema(settings.database_url))
+    problem = asyncio.run(check_schema(settings.database_url))
     if problem:
         logger.error("%s", problem)
         return 2
@@ -101,11 +95,12 @@ def run_webhook(settings: Settings) -> int:
     if problem:
         logger.error("%s", problem)
         return 2
-    problem = _run(settings, check_schema(settings.database_url))
+    problem = asyncio.run(check_schema(settings.database_url))
     if problem:
         logger.error("%s", problem)
         return 2
-    _run(settings, _serve_webhook(settings))
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(settings)) as runner:
+        runner.run(_serve_webhook(settings))
     return 0
 
 
