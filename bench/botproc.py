@@ -1,10 +1,11 @@
 """The bot side of a benchmark, in a process of its own: Dars (``--kind dars``, built by
 ``build_application`` exactly as ``dars run`` builds it) or a bare PTB echo bot
-(``--kind echo``). Settings come from the environment, as for ``dars run``.
+(``--kind echo``). Settings come from the environment, as for ``dars run``; both bots run
+on the event loop ``dars run`` would (``EVENT_LOOP``).
 
 Protocol on stdio: one JSON line ``{"ready": true}`` once polling; then each ``stats`` line
-on stdin is answered with one JSON line (CPU seconds, RSS, SQL counters); ``quit`` or EOF
-shuts the bot down cleanly. Logs go to stderr.
+on stdin is answered with one JSON line (CPU seconds, RSS and where the memory is, SQL
+counters); ``quit`` or EOF shuts the bot down cleanly. Logs go to stderr.
 
 Experiments (environment): ``BENCH_FREEZE=0`` leaves the start-up heap to the garbage
 collector; ``BENCH_GC0=N`` sets the young generation's threshold (700 by default);
@@ -264,8 +265,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     configure_logging(settings)
-    # Both bots on the loop `dars run` would use (EVENT_LOOP), so the ratio compares like
-    # with like.
+    # Both bots on the same loop, so the ratio compares like with like.
     with asyncio.Runner(loop_factory=lambda: new_event_loop(settings)) as runner:
         runner.run(_serve(args.kind, polling=not args.no_polling))
 
