@@ -43,6 +43,7 @@ from bench.common import (
 from bench.dataset import Student, reset_sessions
 from bench.load import Answer, ReplyTracker, burst, open_loop, summarize, unreplied
 from bot.emulator import BotApiEmulator
+from bot.runner import new_event_loop
 from bot.services.deps import ProblemCard
 from problems.types import AnswerType
 from tests.helpers import right_answer, wrong_answer
@@ -640,12 +641,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    factory = None
-    if args.generator_loop == "uvloop":
-        import uvloop
-
-        factory = uvloop.new_event_loop
-    with asyncio.Runner(loop_factory=factory) as runner:
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(args.generator_loop)) as runner:
         runner.run(main_async(args))
 
 

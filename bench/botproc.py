@@ -266,7 +266,7 @@ def main() -> None:
     settings = Settings()
     configure_logging(settings)
     # Both bots on the same loop, so the ratio compares like with like.
-    with asyncio.Runner(loop_factory=lambda: new_event_loop(settings)) as runner:
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(settings.event_loop)) as runner:
         runner.run(_serve(args.kind, polling=not args.no_polling))
 
 

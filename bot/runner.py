@@ -34,8 +34,9 @@ async def check_schema(url: str) -> str | None:
     return None
 
 
-def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
-    """The loop ``dars run`` runs on: uvloop's by default (``EVENT_LOOP``).
+def new_event_loop(kind: str) -> asyncio.AbstractEventLoop:
+    """A loop of ``kind`` (the ``EVENT_LOOP`` setting): ``uvloop``, the default of ``dars run``,
+    or ``asyncio``.
 
     Every update is socket work on one loop (getUpdates, PostgreSQL, the Bot API, the model).
     asyncio's own loop reads each socket into a fresh 256 KiB buffer shrunk to what arrived,
@@ -43,7 +44,7 @@ def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
     leaking); libuv reads into one buffer and spends less CPU doing it (``bench/RESULTS.md``).
     asyncio's loop remains the fallback where uvloop is not installed (it has no Windows build).
     """
-    if settings.event_loop == "uvloop":
+    if kind == "uvloop":
         try:
             import uvloop
         except ImportError:
@@ -64,7 +65,7 @@ def run_polling(settings: Settings) -> int:
         return 2
     app = build_application(settings, freeze_heap=True)
     # PTB runs on the current loop (and closes it when done).
-    asyncio.set_event_loop(new_event_loop(settings))
+    asyncio.set_event_loop(new_event_loop(settings.event_loop))
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
@@ -99,7 +100,7 @@ def run_webhook(settings: Settings) -> int:
     if problem:
         logger.error("%s", problem)
         return 2
-    with asyncio.Runner(loop_factory=lambda: new_event_loop(settings)) as runner:
+    with asyncio.Runner(loop_factory=lambda: new_event_loop(settings.event_loop)) as runner:
         runner.run(_serve_webhook(settings))
     return 0
 

@@ -107,7 +107,7 @@ async def test_a_running_bot_keeps_nothing_per_user_it_has_seen(
 
 @pytest.mark.parametrize(("setting", "uv"), [("uvloop", True), ("asyncio", False)])
 def test_dars_run_runs_on_the_event_loop_of_its_setting(setting: str, uv: bool) -> None:
-    loop = new_event_loop(Settings(_env_file=None, event_loop=setting))
+    loop = new_event_loop(Settings(_env_file=None, event_loop=setting).event_loop)
     try:
         assert isinstance(loop, uvloop.Loop) is uv
         assert loop.run_until_complete(asyncio.sleep(0, "ran")) == "ran"
@@ -119,7 +119,7 @@ def test_without_uvloop_installed_dars_run_falls_back_to_asyncio(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setitem(sys.modules, "uvloop", None)  # what an import of a missing module does
-    loop = new_event_loop(Settings(_env_file=None, event_loop="uvloop"))
+    loop = new_event_loop(Settings(_env_file=None, event_loop="uvloop").event_loop)
     try:
         assert isinstance(loop, asyncio.AbstractEventLoop)
         assert not isinstance(loop, uvloop.Loop)
