@@ -20,9 +20,10 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Self
 
+import aiohttp
 from aiohttp import web
 
-__all__ = ["ApiCall", "BotApiEmulator"]
+__all__ = ["ApiCall", "BotApiEmulator", "WebhookPost"]
 
 _log = logging.getLogger(__name__)
 
@@ -151,6 +152,20 @@ class ApiCall:
         return _norm_chat_id(self.params.get("chat_id"))
 
 
+@dataclass
+class WebhookPost:
+    """One POST of an update to the webhook."""
+
+    update_id: int
+    started: float  # time.monotonic()
+    finished: float = 0.0
+    error: str | None = None  # None: answered with a 2xx
+
+    @property
+    def ok(self) -> bool:
+        return self.finished > 0 and self.error is None
+
+
 class _ApiError(Exception):
     """An error answer: HTTP status + Telegram description (+ optional parameters)."""
 
@@ -185,6 +200,8 @@ class _Fault:
 class _Queued:
     update: dict[str, Any]
     sticky: bool = False  # redelivered: handed out regardless of offset until delivered once
+    posting: bool = False  # webhook: a POST of it is under way
+    retry_at: float = 0.0  # webhook: not before this time.monotonic() (after a failed POST)
 
     @property
     def update_id(self) -> int:
@@ -241,6 +258,19 @@ class BotApiEmulator:
         self.response_delay = 0.0
         self.too_many_requests = 0
         self.webhook_url = ""
+        # Webhook delivery (see _deliver_webhooks). Telegram backs off for longer; tests and
+        # benchmarks want a failed delivery retried soon.
+        self.webhook_retry_delay = 0.2
+        self.webhook_timeout = 60.0
+        # Where a webhook URL's scheme and host really are (what DNS and the TLS-terminating
+        # proxy in front of the bot do): {"https://dars.example.org": "http://127.0.0.1:8080"}.
+        self.webhook_routes: dict[str, str] = {}
+        self.webhook_posts: list[WebhookPost] = []
+        self._webhook_secret = ""
+        self._webhook_max_connections = 40
+        self._webhook_last_error: tuple[int, str] | None = None
+        self._webhook_wake = asyncio.Event()
+        self._webhook_task: asyncio.Task[None] | None = None
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         # Benchmarks set a dict here: update_id -> time.monotonic() when getUpdates first
         # handed the update out (the start of the bot's own share of a reply's latency).
@@ -312,10 +342,15 @@ class BotApiEmulator:
         _log.debug("Bot API emulator listening on %s", self.base_url)
 
     async def stop(self) -> None:
-        """End pending long-polls and shut the server down."""
+        """End pending long-polls and webhook deliveries and shut the server down."""
         runner, self._runner = self._runner, None
         self._stopping = True
         self._wake_polls("stop")
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if runner is not None:
             await runner.cleanup()
 
@@ -771,6 +806,7 @@ class BotApiEmulator:
             loop.call_soon_threadsafe(self._wake_polls, "update")
 
     def _wake_polls(self, reason: str) -> None:
+        self._webhook_wake.set()
         for waiter in list(self._poll_waiters):
             if not waiter.done():
                 waiter.set_result(reason)
@@ -818,7 +854,9 @@ class BotApiEmulator:
                 queue = queue[offset:]
             queue = [q for q in queue if self._is_allowed(q.update)]
             self._queue = queue
-            batch = [q for q in queue if q.update_id >= offset or q.sticky][:limit]
+            batch = [q for q in queue if (q.update_id >= offset or q.sticky) and not q.posting][
+                :limit
+            ]
             for queued in batch:
                 queued.sticky = False
             if self.handed_out is not None and batch:
@@ -833,6 +871,102 @@ class BotApiEmulator:
         if self._allowed_updates:
             return kind in self._allowed_updates
         return kind not in _DEFAULT_UPDATE_TYPES_EXCLUDED
+
+    # ------------------------------------------------------------------ webhook delivery
+
+    async def _deliver_webhooks(self) -> None:
+        """POST queued updates to the webhook while one is set, as Telegram does: each update
+        in a request of its own, at most ``max_connections`` requests at once, a chat's next
+        update only once its previous one was answered, confirmed by any 2xx answer and
+        retried (after ``webhook_retry_delay``) after anything else."""
+        posts: set[asyncio.Task[None]] = set()
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0),
+            timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
+        ) as http:
+            try:
+                while self.webhook_url and not self._stopping:
+                    self._webhook_wake.clear()
+                    wait = None
+                    for queued in self._deliverable():
+                        post = asyncio.create_task(self._post_update(http, queued))
+                        posts.add(post)
+                        post.add_done_callback(posts.discard)
+                    retry = self._next_retry()
+                    if retry is not None:
+                        wait = max(0.0, retry - time.monotonic())
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._webhook_wake.wait(), wait)
+            finally:
+                for post in list(posts):
+                    post.cancel()
+                await asyncio.gather(*posts, return_exceptions=True)
+
+    def _deliverable(self) -> list[_Queued]:
+        """Updates to POST now, oldest first, within max_connections and one per chat."""
+        now = time.monotonic()
+        with self._lock:
+            self._queue = [q for q in self._queue if self._is_allowed(q.update)]
+            busy = {_chat_key(q.update) for q in self._queue if q.posting}
+            posting = sum(1 for q in self._queue if q.posting)
+            chosen: list[_Queued] = []
+            for queued in self._queue:
+                if posting + len(chosen) >= self._webhook_max_connections:
+                    break
+                key = _chat_key(queued.update)
+                if queued.posting or key in busy:
+                    continue
+                busy.add(key)  # a chat's later updates wait for this one
+                if queued.retry_at > now:
+                    continue
+                queued.posting = True
+                chosen.append(queued)
+            if self.handed_out is not None:
+                for queued in chosen:
+                    self.handed_out.setdefault(queued.update_id, now)
+            return chosen
+
+    def _next_retry(self) -> float | None:
+        with self._lock:
+            waiting = [q.retry_at for q in self._queue if not q.posting and q.retry_at]
+        return min(waiting) if waiting else None
+
+    def _webhook_target(self) -> str:
+        url = self.webhook_url
+        for public, local in self.webhook_routes.items():
+            if url.startswith(public):
+                return local + url[len(public) :]
+        return url
+
+    async def _post_update(self, http: aiohttp.ClientSession, queued: _Queued) -> None:
+        headers = {"Content-Type": "application/json"}
+        if self._webhook_secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self._webhook_secret
+        error = "Delivery interrupted"  # until the webhook answered
+        record = WebhookPost(queued.update_id, time.monotonic())
+        self.webhook_posts.append(record)
+        try:
+            async with http.post(
+                self._webhook_target(), data=_dumps(queued.update).encode(), headers=headers
+            ) as response:
+                await response.read()
+                ok = 200 <= response.status < 300
+                error = "" if ok else f"Wrong response from the webhook: {response.status}"
+        except TimeoutError:
+            error = "Read timeout expired"
+        except aiohttp.ClientError as exc:
+            error = f"Connection failed: {type(exc).__name__}"
+        finally:
+            record.finished = time.monotonic()
+            record.error = error or None
+            with self._lock:
+                queued.posting = False
+                if not error:
+                    self._queue = [q for q in self._queue if q is not queued]
+                else:
+                    queued.retry_at = time.monotonic() + self.webhook_retry_delay
+                    self._webhook_last_error = (int(time.time()), error)
+            self._webhook_wake.set()
 
     # ------------------------------------------------------------------ state helpers
 
@@ -907,22 +1041,52 @@ class BotApiEmulator:
 
     def _delete_webhook(self, params: dict[str, Any]) -> bool:
         self.webhook_url = ""
+        self._webhook_wake.set()
         if params.get("drop_pending_updates") is True:
             self._queue.clear()
         return True
 
     def _set_webhook(self, params: dict[str, Any]) -> bool:
-        self.webhook_url = str(params.get("url") or "")
+        url = str(params.get("url") or "")
+        if not url:
+            return self._delete_webhook(params)
+        if not url.startswith(("https://", "http://")):
+            raise _ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        max_connections = _as_int(params.get("max_connections"), 40)
+        if not 1 <= max_connections <= 100:
+            raise _ApiError(400, "Bad Request: bad webhook: max_connections must be 1-100")
+        secret = str(params.get("secret_token") or "")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise _ApiError(400, "Bad Request: bad webhook: secret token contains bad characters")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = [str(kind) for kind in allowed]
+        self.webhook_url = url
+        self._webhook_secret = secret
+        self._webhook_max_connections = max_connections
+        self._webhook_last_error = None
         if params.get("drop_pending_updates") is True:
             self._queue.clear()
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.get_running_loop().create_task(
+                self._deliver_webhooks(), name="emulator-webhook"
+            )
+        self._webhook_wake.set()
         return True
 
     def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._queue),
         }
+        if self.webhook_url:
+            info["max_connections"] = self._webhook_max_connections
+            if self._allowed_updates:
+                info["allowed_updates"] = list(self._allowed_updates)
+        if self._webhook_last_error is not None:
+            info["last_error_date"], info["last_error_message"] = self._webhook_last_error
+        return info
 
     def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         _, chat = self._known_chat(params)
@@ -1146,6 +1310,21 @@ def _as_int(value: Any, default: int) -> int:
         return int(value)
     except (TypeError, ValueError) as exc:
         raise _ApiError(400, "Bad Request: invalid integer parameter") from exc
+
+
+def _chat_key(update: dict[str, Any]) -> object:
+    """The chat an update belongs to (its own update_id when it has none)."""
+    for kind, body in update.items():
+        if not isinstance(body, dict):
+            continue
+        message = body.get("message") if kind == "callback_query" else body
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if isinstance(chat, dict) and "id" in chat:
+            return chat["id"]
+        sender = body.get("from")
+        if isinstance(sender, dict) and "id" in sender:
+            return sender["id"]
+    return ("update", update.get("update_id"))
 
 
 def _norm_chat_id(value: Any) -> int | str | None:

@@ -4,17 +4,25 @@ PTB's own webhook server has no room for a health route, so this one serves two:
 
 - ``POST <path>`` (the path of WEBHOOK_URL, default ``/telegram``): Telegram's updates. The
   ``X-Telegram-Bot-Api-Secret-Token`` header must equal WEBHOOK_SECRET, else 403 and the body
-  is never read. A good update is answered 200 only once it has been handled (through the
+  is never read. A good update is answered 200 once it has been handled (through the
   Application's update processor, so each user's updates still run in order): a process
   that dies mid-update leaves it unanswered, Telegram delivers it again, and processing is
-  idempotent, so the retry does no harm.
+  idempotent, so the retry does no harm. The one exception is an update that waits for the
+  language model (seconds): it is answered as the wait begins, because Telegram keeps at
+  most ``max_connections`` (40 by default, 100 at most) requests open per bot, and a hundred
+  students waiting for the model would otherwise hold every one of them and stall all other
+  students. Such an update is then as safe as any update under long polling (where PTB
+  confirms updates as it fetches them): lost only if the process dies during that wait.
 - ``GET /healthz``: 200 while the database answers, else 503 (for a load balancer).
 
-Several processes can sit behind one URL: everything they share lives in the database.
+Several processes can sit behind one URL: everything they share lives in the database. On
+one host they can even share WEBHOOK_PORT (``SO_REUSEPORT``: the kernel spreads Telegram's
+connections over them), which is how the benchmark gives the bot's work both cores.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import json
@@ -28,7 +36,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.services import stats
-from bot.services.deps import Deps
+from bot.services.deps import Deps, on_model_wait, reset_model_wait_hook
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +53,17 @@ def webhook_path(url: str) -> str:
     return path or DEFAULT_PATH
 
 
-def build_web_app(app: Application, *, secret: str, path: str) -> web.Application:
-    """The aiohttp application: the update route (checked against ``secret``) and /healthz."""
+# How long shutdown waits for updates answered early that still wait for the model.
+FINISH_TIMEOUT = 30.0
+
+
+def build_web_app(
+    app: Application, *, secret: str, path: str, pending: set[asyncio.Task[None]]
+) -> web.Application:
+    """The aiohttp application: the update route (checked against ``secret``) and /healthz.
+
+    ``pending``: updates still being handled, for the caller to finish before shutting down.
+    """
     expected = secret.encode()
 
     async def on_update(request: web.Request) -> web.Response:
@@ -58,9 +75,27 @@ def build_web_app(app: Application, *, secret: str, path: str) -> web.Applicatio
             update = Update.de_json(data, app.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400)
-        # Handler errors go to the error handler (the student hears about them); only an
-        # error outside it reaches aiohttp, whose 500 makes Telegram try again.
-        await app.update_processor.process_update(update, app.process_update(update))
+        waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def model_wait_started() -> None:
+            if not waiting.done():
+                waiting.set_result(None)
+
+        token = on_model_wait(model_wait_started)
+        try:  # the task copies the context, and with it the hook
+            work = asyncio.create_task(
+                app.update_processor.process_update(update, app.process_update(update))
+            )
+        finally:
+            reset_model_wait_hook(token)
+        pending.add(work)
+        work.add_done_callback(pending.discard)
+        await asyncio.wait((work, waiting), return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if work.done():
+            # Handler errors go to the error handler (the student hears about them); only an
+            # error outside it reaches aiohttp, whose 500 makes Telegram try again.
+            work.result()
         return web.Response(status=200)
 
     async def on_health(_request: web.Request) -> web.Response:
@@ -96,8 +131,9 @@ async def serving(
     if app.post_init is not None:
         await app.post_init(app)
     await app.start()
+    pending: set[asyncio.Task[None]] = set()
     runner = web.AppRunner(
-        build_web_app(app, secret=secret, path=webhook_path(url)),
+        build_web_app(app, secret=secret, path=webhook_path(url), pending=pending),
         access_log=None,  # the access log would record every request path and client
         shutdown_timeout=5.0,
     )
@@ -105,6 +141,8 @@ async def serving(
         await runner.setup()
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if hasattr(socket, "SO_REUSEPORT"):  # several processes may serve one port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
         bound = int(sock.getsockname()[1])
         await web.SockSite(runner, sock).start()
@@ -113,6 +151,11 @@ async def serving(
         yield bound
     finally:
         await runner.cleanup()
+        if pending:  # answered early, still waiting for the model: let them finish
+            _done, late = await asyncio.wait(set(pending), timeout=FINISH_TIMEOUT)
+            for work in late:
+                work.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         await app.stop()
         await app.shutdown()
         if app.post_shutdown is not None:

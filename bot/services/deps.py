@@ -133,9 +133,30 @@ def reset_model_wait(token: Token[Callable[[], AbstractAsyncContextManager[None]
     _model_wait.reset(token)
 
 
+# Set by the webhook server for the update it is answering: called as the update starts to
+# wait for the model, so Telegram's request is answered then instead of seconds later.
+_model_wait_started: ContextVar[Callable[[], None] | None] = ContextVar(
+    "model_wait_started", default=None
+)
+
+
+def on_model_wait(
+    started: Callable[[], None] | None,
+) -> Token[Callable[[], None] | None]:
+    """For the webhook server: what to call when the current update starts waiting."""
+    return _model_wait_started.set(started)
+
+
+def reset_model_wait_hook(token: Token[Callable[[], None] | None]) -> None:
+    _model_wait_started.reset(token)
+
+
 @contextlib.asynccontextmanager
 async def waiting_for_model() -> AsyncIterator[None]:
     """Around a language-model call: let other students' updates run meanwhile."""
+    started = _model_wait_started.get()
+    if started is not None:
+        started()
     park = _model_wait.get()
     if park is None:
         yield

@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import datetime as dtm
 import re
+import socket
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import aiohttp.web
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
@@ -458,3 +460,144 @@ async def test_response_delay_slows_calls(emu: BotApiEmulator, bot: Bot) -> None
     began = time.monotonic()
     await bot.send_message(USER, "slow")
     assert time.monotonic() - began >= 0.2
+
+
+# --------------------------------------------------------------------------- webhook delivery
+
+
+class Receiver:
+    """A webhook endpoint on loopback: records what Telegram POSTs and answers as told."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, Any], str | None]] = []
+        self.statuses: list[int] = []  # answers to give, in order; then 200
+        self.hold: asyncio.Event | None = None  # when set: keep each request open until set
+        self.open = 0
+        self.most_open = 0
+        self.url = ""
+
+    async def handle(self, request: aiohttp.web.Request) -> aiohttp.web.Response:
+        self.open += 1
+        self.most_open = max(self.most_open, self.open)
+        try:
+            self.received.append((await request.json(), request.headers.get(SECRET_HEADER)))
+            if self.hold is not None:
+                await self.hold.wait()
+            return aiohttp.web.Response(status=self.statuses.pop(0) if self.statuses else 200)
+        finally:
+            self.open -= 1
+
+    def update_ids(self) -> list[int]:
+        return [update["update_id"] for update, _ in self.received]
+
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    found = Receiver()
+    app = aiohttp.web.Application()
+    app.router.add_post("/hook", found.handle)
+    runner = aiohttp.web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    found.url = f"http://127.0.0.1:{port}/hook"
+    try:
+        yield found
+    finally:
+        if found.hold is not None:
+            found.hold.set()
+        await runner.cleanup()
+
+
+async def _until(condition: Any, within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+async def test_webhook_gets_each_update_with_the_secret_and_polling_is_refused(
+    emu: BotApiEmulator, bot: Bot, receiver: Receiver
+) -> None:
+    await bot.set_webhook(receiver.url, secret_token="hush_1")
+    first = emu.push_message(USER, "one")
+    second = emu.push_message(USER + 1, "two")
+    await _until(lambda: len(receiver.received) == 2)
+    assert sorted(receiver.update_ids()) == [first, second]
+    assert {secret for _, secret in receiver.received} == {"hush_1"}
+    assert receiver.received[0][0]["message"]["text"] in ("one", "two")
+    await _until(lambda: emu.pending_updates == 0)  # a 200 confirms the update
+    info = await bot.get_webhook_info()
+    assert info.url == receiver.url and info.pending_update_count == 0
+    assert info.last_error_message is None
+    with pytest.raises(Conflict):
+        await bot.get_updates()
+
+
+async def test_a_failed_delivery_is_retried_and_reported(
+    emu: BotApiEmulator, bot: Bot, receiver: Receiver
+) -> None:
+    emu.webhook_retry_delay = 0.05
+    receiver.statuses = [500, 502]
+    await bot.set_webhook(receiver.url)
+    update_id = emu.push_message(USER, "hello")
+    await _until(lambda: emu.pending_updates == 0)
+    assert receiver.update_ids() == [update_id] * 3  # two failures, then delivered
+    assert [post.error for post in emu.webhook_posts] == [
+        "Wrong response from the webhook: 500",
+        "Wrong response from the webhook: 502",
+        None,
+    ]
+    info = await bot.get_webhook_info()
+    assert info.last_error_message == "Wrong response from the webhook: 502"
+
+
+async def test_webhook_keeps_each_chat_in_order_within_max_connections(
+    emu: BotApiEmulator, bot: Bot, receiver: Receiver
+) -> None:
+    receiver.hold = asyncio.Event()
+    await bot.set_webhook(receiver.url, max_connections=2)
+    a1, b1, a2, c1 = (emu.push_message(chat, "x") for chat in (USER, USER + 1, USER, USER + 2))
+    await _until(lambda: len(receiver.received) == 2)
+    await asyncio.sleep(0.1)
+    # Two connections at most, and a chat's second update waits for its first.
+    assert receiver.update_ids() == [a1, b1] and receiver.open == 2
+    receiver.hold.set()
+    await _until(lambda: emu.pending_updates == 0)
+    delivered = receiver.update_ids()
+    assert sorted(delivered) == [a1, b1, a2, c1]
+    assert delivered.index(a2) > delivered.index(a1)
+    assert receiver.most_open == 2
+
+
+async def test_an_unreachable_webhook_keeps_updates_for_polling(
+    emu: BotApiEmulator, bot: Bot
+) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    emu.webhook_retry_delay = 0.05
+    await bot.set_webhook(f"http://127.0.0.1:{port}/hook")
+    update_id = emu.push_message(USER, "kept")
+    await _until(lambda: len(emu.webhook_posts) >= 2)
+    info = await bot.get_webhook_info()
+    assert info.pending_update_count == 1
+    assert (info.last_error_message or "").startswith("Connection failed")
+    await bot.delete_webhook()
+    (update,) = await bot.get_updates()
+    assert update.update_id == update_id and update.message is not None
+    assert update.message.text == "kept"
+
+
+async def test_webhook_settings_are_checked(emu: BotApiEmulator, bot: Bot) -> None:
+    with bad_request("max_connections"):
+        await bot.set_webhook("https://example.org/hook", max_connections=101)
+    with bad_request("https url must be provided"):
+        await bot.set_webhook("ftp://example.org/hook")
+    with bad_request("secret token"):
+        await bot.set_webhook("https://example.org/hook", secret_token="no spaces")
+    assert (await bot.get_webhook_info()).url == ""

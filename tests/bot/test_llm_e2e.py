@@ -17,6 +17,7 @@ from bot.services import practice
 from bot.services.banks import load_banks
 from bot.services.deps import Deps
 from bot.services.tutor import Tutor
+from bot.webhook import serving
 from db.engine import create_engine, create_sessionmaker
 from db.models import CostRecord, GeneratedHint, PracticeSession, Response
 from problems.bank import parse_banks
@@ -220,3 +221,52 @@ async def test_an_answer_graded_while_another_process_moved_the_session_is_not_r
         assert await s.scalar(select(func.count()).select_from(Response)) == 0
         session = await s.scalar(select(PracticeSession))
     assert session is not None and session.position == 1 and session.correct_count == 0
+
+
+async def test_the_webhook_answers_telegram_before_the_model_answers(
+    emu: BotApiEmulator, llm_deps: Deps, fake: FakeOpenAIServer
+) -> None:
+    """An answer waiting (seconds) for the model does not hold Telegram's request open:
+    Telegram keeps at most 40 open per bot, so a few dozen students waiting for the model
+    would otherwise stall every other student. The verdict still comes, in order."""
+    settings = llm_deps.settings.model_copy(update={"telegram_api_base_url": emu.base_url})
+    app = build_application(settings, deps=llm_deps)
+    url = "https://dars.example.org/telegram"
+    async with serving(app, url=url, secret="s3cret", host="127.0.0.1", port=0) as port:
+        emu.webhook_routes["https://dars.example.org"] = f"http://127.0.0.1:{port}"
+        user = ChatUser(emu, 9107)
+        await _start(user)
+        fake.delay = 0.6
+        fake.reply(FakeReply(json.dumps({"is_correct": True, "confidence": 0.95})))
+        before = len(emu.webhook_posts)
+        assert (await user.send("an obtuse one"))[0].startswith("✅ Correct!")
+        (post,) = emu.webhook_posts[before:]
+        (verdict,) = [
+            c for c in emu.calls_to("sendMessage", 9107) if c.params["text"].startswith("✅")
+        ]
+        assert post.ok
+        assert verdict.at - post.finished > 0.4  # confirmed as the model call began
+        async with llm_deps.db() as s:
+            graded = (await s.scalars(select(Response))).one()
+        assert (graded.is_correct, graded.grader) == (True, "model")
+
+
+async def test_stopping_the_webhook_server_finishes_answers_waiting_for_the_model(
+    emu: BotApiEmulator, llm_deps: Deps, fake: FakeOpenAIServer
+) -> None:
+    """Telegram has its 200 already, so a shutdown (a deploy) must not drop the answer."""
+    settings = llm_deps.settings.model_copy(update={"telegram_api_base_url": emu.base_url})
+    app = build_application(settings, deps=llm_deps)
+    url = "https://dars.example.org/telegram"
+    user = ChatUser(emu, 9108)
+    async with serving(app, url=url, secret="s3cret", host="127.0.0.1", port=0) as port:
+        emu.webhook_routes["https://dars.example.org"] = f"http://127.0.0.1:{port}"
+        await _start(user)
+        fake.delay = 0.6
+        fake.reply(FakeReply(json.dumps({"is_correct": True, "confidence": 0.95})))
+        emu.push_message(9108, "an obtuse one")
+        await emu.wait_for("sendChatAction", chat_id=9108)  # "typing…": the model is asked
+    # The server has stopped; the answer was finished first.
+    assert emu.sent_texts(9108)[-1].startswith("✅ Correct!")
+    async with llm_deps.db() as s:
+        assert (await s.scalars(select(Response))).one().grader == "model"

@@ -22,6 +22,7 @@ from bot.services.deps import Deps
 from bot.webhook import serving, webhook_path
 from db.engine import create_engine, create_sessionmaker
 from db.models import GuardianLink, Student
+from tests.bot.conftest import ChatUser
 from tests.services.test_families import make_student
 
 pytestmark = pytest.mark.filterwarnings(
@@ -120,6 +121,28 @@ async def test_an_update_is_answered_only_once_it_has_been_handled(
         assert await _count(e2e_deps, Student) == 1
 
 
+async def test_a_student_practises_through_telegrams_own_deliveries(
+    emu: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    """Updates reach the bot the way Telegram sends them: POSTed to WEBHOOK_URL (here routed
+    to the local port, as DNS and a TLS proxy would), each confirmed by the bot's 200."""
+    async with _server(emu, e2e_deps) as base:
+        emu.webhook_routes["https://dars.example.org"] = base
+        user = ChatUser(emu, 9831)
+        assert (await user.send("/start"))[-1].startswith("Welcome to Dars!")
+        await user.tap("English")
+        await user.tap("Class 6")
+        await user.tap("✅")
+        problem = (await user.tap("Practice"))[-1]
+        assert "Problem 1 of" in problem
+        replies = await user.send("987654")
+        assert "Not quite" in replies[-1]
+        assert emu.pending_updates == 0
+        posts = emu.webhook_posts
+        assert len(posts) == 6 and all(post.ok for post in posts)
+        assert emu.webhook_url == URL
+
+
 async def test_two_processes_behind_one_url_share_state(
     emu: BotApiEmulator, e2e_deps: Deps
 ) -> None:
@@ -144,6 +167,21 @@ async def test_two_processes_behind_one_url_share_state(
         (linked,) = await emu.wait_for("sendMessage", chat_id=9812)
         assert linked.params["text"].startswith("✅ You now follow Rafi's practice")
     assert await _count(e2e_deps, GuardianLink) == 1
+
+
+async def test_two_servers_can_share_one_port(emu: BotApiEmulator, e2e_deps: Deps) -> None:
+    """Processes on one host can serve one WEBHOOK_PORT; the kernel spreads the connections."""
+    settings = e2e_deps.settings.model_copy(update={"telegram_api_base_url": emu.base_url})
+    first, second = (build_application(settings, deps=e2e_deps) for _ in range(2))
+    async with serving(first, url=URL, secret=SECRET, host="127.0.0.1", port=0) as port:  # noqa: SIM117 - the second needs the first one's port
+        async with serving(second, url=URL, secret=SECRET, host="127.0.0.1", port=port) as same:
+            assert same == port
+            emu.webhook_routes["https://dars.example.org"] = f"http://127.0.0.1:{port}"
+            for user in range(9841, 9861):
+                emu.push_message(user, "/start")
+            welcomes = await emu.wait_for("sendMessage", count=20, timeout=15)
+    assert {call.chat_id for call in welcomes} == set(range(9841, 9861))
+    assert await _count(e2e_deps, Student) == 20
 
 
 async def test_health_is_503_without_a_database(emu: BotApiEmulator, e2e_deps: Deps) -> None:
