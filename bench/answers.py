@@ -27,12 +27,16 @@ from typing import Any
 from bench import dataset
 from bench.common import (
     DEFAULT_DB,
+    RESULTS_DIR,
     TOKEN,
+    BotGroup,
     BotProcess,
     CpuSnapshot,
     GcTimer,
+    ModelProcess,
     counters_delta,
     ensure_database,
+    free_port,
     machine_busy,
     machine_info,
     median,
@@ -46,6 +50,7 @@ from bot.emulator import BotApiEmulator
 from bot.runner import new_event_loop
 from bot.services.deps import ProblemCard
 from problems.types import AnswerType
+from tests.fakes.openai_server import FakeOpenAIServer
 from tests.helpers import right_answer, wrong_answer
 
 # Student pools (indexes into the benchmark students): the main phases, the measured
@@ -129,6 +134,31 @@ class Bench:
             env[key] = value
         return env
 
+    def _dars(self, emu: BotApiEmulator, env: dict[str, str]) -> BotProcess | BotGroup:
+        """Dars by long polling (one process), or ``--webhook N`` processes on one port."""
+        if not self.args.webhook:
+            return BotProcess("dars", base_url=emu.base_url, database_url=self.url, env=env)
+        port = free_port()
+        hook = {
+            "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+            "WEBHOOK_SECRET": "bench-secret",
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(port),
+        }
+        return BotGroup(
+            [
+                BotProcess(
+                    "dars",
+                    base_url=emu.base_url,
+                    database_url=self.url,
+                    env=env | hook,
+                    extra_args=["--webhook"],
+                    log_path=RESULTS_DIR / f"bot-dars-{i}.log",
+                )
+                for i in range(self.args.webhook)
+            ]
+        )
+
     async def _emulator(self) -> BotApiEmulator:
         # Update ids become Response idempotency keys: emulators alive at the same time must
         # not hand out the same ids, or one bot's answers look like replays of the other's.
@@ -146,7 +176,7 @@ class Bench:
 
     async def phase(
         self,
-        bot: BotProcess,
+        bot: BotProcess | BotGroup,
         tracker: ReplyTracker,
         name: str,
         students: Sequence[Student],
@@ -193,6 +223,9 @@ class Bench:
             "unexpected_replies": sum(tracker.unexpected.values()),
             "cpu_ms_per_answer": round(delta["cpu"] * 1000 / replied, 3) if replied else None,
             "cpu_s": round(delta["cpu"], 3),
+            "cpu_s_by_process": {
+                k: round(v, 3) for k, v in (delta.get("cpu_by_process") or {}).items()
+            },
             "gc_s": round(delta.get("gc_s", 0.0), 3),
             "gc": {
                 "bot_collections": delta.get("gc_counts"),
@@ -240,7 +273,9 @@ class Bench:
         _print_phase(result)
         return result
 
-    async def warm_up(self, bot: BotProcess, tracker: ReplyTracker, pool: list[Student]) -> None:
+    async def warm_up(
+        self, bot: BotProcess | BotGroup, tracker: ReplyTracker, pool: list[Student]
+    ) -> None:
         """Warm caches, pools and prepared statements; not measured."""
         students = _pick(pool, min(WARMUP_ANSWERS, len(pool)), seed=99)
         answers, states = plan_answers(students, self.cards, seed=99)
@@ -263,17 +298,16 @@ class Bench:
         out: dict[str, Any] = {"run": run, "phases": []}
         seed = run * 1000
         async with contextlib.AsyncExitStack() as stack:
-            bots: dict[str, tuple[BotProcess, ReplyTracker]] = {}
+            bots: dict[str, tuple[BotProcess | BotGroup, ReplyTracker]] = {}
             for kind in ("dars",) if args.skip_echo else ("echo", "dars"):
                 emu = await self._emulator()
                 stack.push_async_callback(emu.stop)
                 tracker = ReplyTracker(emu)
                 stack.callback(tracker.close)
-                bot = BotProcess(
-                    kind,
-                    base_url=emu.base_url,
-                    database_url=self.url if kind == "dars" else None,
-                    env=self._bot_env(),
+                bot = (
+                    self._dars(emu, self._bot_env())
+                    if kind == "dars"
+                    else BotProcess(kind, base_url=emu.base_url, env=self._bot_env())
                 )
                 await bot.start()
                 stack.push_async_callback(bot.stop)
@@ -304,7 +338,9 @@ class Bench:
                 await measure("echo", "echo saturation, again", None, args.burst)
         return out
 
-    async def _start_py_spy(self, bot: BotProcess, run: int) -> asyncio.subprocess.Process:
+    async def _start_py_spy(
+        self, bot: BotProcess | BotGroup, run: int
+    ) -> asyncio.subprocess.Process:
         spy = await asyncio.create_subprocess_exec(
             "py-spy",
             "record",
@@ -325,8 +361,6 @@ class Bench:
     async def llm_phase(self) -> dict[str, Any]:
         """100 students keep slow model calls (2 s) in flight; others answer numeric problems
         at 50/s. Measured first without, then with the model load, in the same bot process."""
-        from tests.fakes.openai_server import FakeOpenAIServer
-
         args = self.args
         measured_pool = self.pool(LLM_MEASURED_POOL)
         busy = self.pool(LLM_BUSY_POOL)
@@ -353,7 +387,12 @@ class Bench:
             for s in measured_pool
         ]
         out: dict[str, Any] = {"phases": []}
-        async with FakeOpenAIServer(delay=args.llm_delay) as fake:
+        fake: ModelProcess | _InlineModel = (
+            ModelProcess(delay=args.llm_delay)
+            if args.fake_model == "process"
+            else _InlineModel(FakeOpenAIServer(delay=args.llm_delay))
+        )
+        async with fake:
             emu = await self._emulator()
             tracker = ReplyTracker(emu)
             env = self._bot_env() | {
@@ -362,7 +401,7 @@ class Bench:
                 "LLM_DAILY_BUDGET_PER_STUDENT_USD": "1000",
                 "LLM_DAILY_BUDGET_GLOBAL_USD": "100000",
             }
-            bot = BotProcess("dars", base_url=emu.base_url, database_url=self.url, env=env)
+            bot = self._dars(emu, env)
             rate = args.llm_rate
             count = int(rate * args.llm_seconds)
             try:
@@ -395,13 +434,13 @@ class Bench:
                 ]
                 deadline = time.monotonic() + 15
                 # Polls a counter of the fake server (no event to wait on); bounded.
-                while fake.in_flight < 0.95 * len(busy) and time.monotonic() < deadline:  # noqa: ASYNC110
+                while await fake.in_flight() < 0.95 * len(busy) and time.monotonic() < deadline:  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
                 sampler_stop = asyncio.Event()
 
                 async def sample() -> None:
                     while not sampler_stop.is_set():
-                        samples.append(fake.in_flight)
+                        samples.append(await fake.in_flight())
                         await asyncio.sleep(0.1)
 
                 sampler = asyncio.create_task(sample())
@@ -442,6 +481,27 @@ class Bench:
                 await bot.stop()
                 await emu.stop()
         return out
+
+
+class _InlineModel:
+    """The fake model in this process (``--fake-model inline``), used like ModelProcess."""
+
+    def __init__(self, server: FakeOpenAIServer) -> None:
+        self.server = server
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    async def in_flight(self) -> int:
+        return self.server.in_flight
+
+    async def __aenter__(self) -> _InlineModel:
+        await self.server.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.server.stop()
 
 
 def _generator_gc(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -605,6 +665,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="KEY=VALUE",
         help="extra environment for the bot processes (settings, or BENCH_* of bench/botproc.py)",
+    )
+    parser.add_argument(
+        "--fake-model",
+        choices=("process", "inline"),
+        default="process",
+        help="where the fake model provider runs: a process of its own, or this one (beside "
+        "the Bot API emulator and the load generator, sharing their event loop)",
+    )
+    parser.add_argument(
+        "--webhook",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Dars as N webhook processes sharing one port (0: one process, long polling)",
     )
     parser.add_argument(
         "--py-spy", help="record the Dars saturation phase with py-spy to PREFIX-runN.txt"

@@ -3,14 +3,17 @@
 (``--kind echo``). Settings come from the environment, as for ``dars run``; both bots run
 on the event loop ``dars run`` would (``EVENT_LOOP``).
 
-Protocol on stdio: one JSON line ``{"ready": true}`` once polling; then each ``stats`` line
+Protocol on stdio: one JSON line ``{"ready": true}`` once polling (or, ``--webhook``, serving
+webhooks as ``dars run --webhook`` does); then each ``stats`` line
 on stdin is answered with one JSON line (CPU seconds, RSS and where the memory is, SQL
 counters); ``quit`` or EOF shuts the bot down cleanly. Logs go to stderr.
 
 Experiments (environment): ``BENCH_FREEZE=0`` leaves the start-up heap to the garbage
 collector; ``BENCH_GC0=N`` sets the young generation's threshold (700 by default);
 ``BENCH_POOL=N`` sizes the echo bot's Bot API pool; ``BENCH_TRACEMALLOC=SECONDS`` logs
-where the heap grew, every SECONDS.
+where the heap grew, every SECONDS; ``BENCH_GCLOG=MS`` logs collections longer than MS;
+``BENCH_MODEL_YIELD=SECONDS`` replaces ``bot.app.MODEL_YIELD_SECONDS`` (0: verdicts do not
+wait for the updates in progress).
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+import bot.app
 from bench.common import GcTimer
 from bot.app import build_application, running
 from bot.config import Settings, configure_logging
 from bot.runner import new_event_loop
+from bot.webhook import serving
 from db import engine as db_engine
 
 
@@ -118,6 +123,39 @@ async def _log_heap_growth(every: float) -> None:
             lines.append(f"  {stat.size_diff / 1024:+.1f} KiB, {stat.count_diff:+d} blocks:")
             lines.extend(f"      {frame}" for frame in stat.traceback.format()[-6:])
         print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def _log_long_collections(threshold_ms: float) -> None:
+    """Experiment (``BENCH_GCLOG=MS``): log each collection longer than MS to stderr, with
+    the CPU time it used (less than its wall time: the process lost its core meanwhile) and
+    what the collected generation held. Listing the generation slows every collection."""
+    started = [0.0, 0.0]
+    held = ""
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        nonlocal held
+        if phase == "start":
+            objects = gc.get_objects(info["generation"])
+            most = Counter(map(_type_name, objects)).most_common(8)
+            held = f"{len(objects)} objects, most {most}"
+            del objects
+            started[:] = [time.perf_counter(), time.process_time()]
+            return
+        wall = (time.perf_counter() - started[0]) * 1000
+        if wall >= threshold_ms:
+            cpu = (time.process_time() - started[1]) * 1000
+            print(
+                f"gc gen{info['generation']}: {wall:.1f} ms wall, {cpu:.1f} ms cpu, "
+                f"{info['collected']} collected; {held}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    gc.callbacks.append(on_gc)
+
+
+def _type_name(obj: object) -> str:
+    return type(obj).__qualname__
 
 
 class _MallInfo2(ctypes.Structure):
@@ -212,7 +250,23 @@ async def _without_polling(app: Application) -> AsyncIterator[Application]:
             await app.post_shutdown(app)
 
 
-async def _serve(kind: str, *, polling: bool) -> None:
+def _serving(app: Application, settings: Settings, mode: str) -> Any:
+    """How updates reach the bot: long polling, webhooks (as ``dars run --webhook``), or none."""
+    if mode == "webhook":
+        assert settings.webhook_url is not None and settings.webhook_secret is not None
+        return serving(
+            app,
+            url=settings.webhook_url,
+            secret=settings.webhook_secret.get_secret_value(),
+            host=settings.webhook_listen,
+            port=settings.webhook_port,
+        )
+    if mode == "jobs":
+        return _without_polling(app)
+    return running(app, poll_timeout=10)
+
+
+async def _serve(kind: str, *, mode: str) -> None:
     settings = Settings()
     gc_timer = GcTimer()
     counter = SqlCounter()
@@ -224,9 +278,13 @@ async def _serve(kind: str, *, polling: bool) -> None:
         if kind == "dars"
         else build_echo(settings)
     )
+    if os.environ.get("BENCH_GCLOG"):  # experiment: what the long collections are
+        _log_long_collections(float(os.environ["BENCH_GCLOG"]))
+    if os.environ.get("BENCH_MODEL_YIELD"):  # experiment: verdicts yield to other updates
+        bot.app.MODEL_YIELD_SECONDS = float(os.environ["BENCH_MODEL_YIELD"])
     if os.environ.get("BENCH_GC0"):  # experiment: the young generation's threshold
         gc.set_threshold(int(os.environ["BENCH_GC0"]), *gc.get_threshold()[1:])
-    async with running(app, poll_timeout=10) if polling else _without_polling(app):
+    async with _serving(app, settings, mode):
         engine = app.bot_data.get("engine")
         if engine is not None:
             counter.attach(engine)
@@ -259,15 +317,22 @@ async def _serve(kind: str, *, polling: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kind", choices=("dars", "echo"), default="dars")
-    parser.add_argument(
+    updates = parser.add_mutually_exclusive_group()
+    updates.add_argument(
         "--no-polling", action="store_true", help="run the jobs only (reminder fan-outs)"
     )
+    updates.add_argument(
+        "--webhook",
+        action="store_true",
+        help="take updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_PORT, Dars only)",
+    )
     args = parser.parse_args()
+    mode = "jobs" if args.no_polling else "webhook" if args.webhook else "poll"
     settings = Settings()
     configure_logging(settings)
     # Both bots on the same loop, so the ratio compares like with like.
     with asyncio.Runner(loop_factory=lambda: new_event_loop(settings.event_loop)) as runner:
-        runner.run(_serve(args.kind, polling=not args.no_polling))
+        runner.run(_serve(args.kind, mode=mode))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ import asyncio
 import contextlib
 import gc
 import json
+import operator
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
@@ -347,6 +349,104 @@ class BotProcess:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()
+
+
+class ModelProcess:
+    """The fake model provider in a child process (``python -m bench.modelproc``)."""
+
+    def __init__(self, *, delay: float) -> None:
+        self.delay = delay
+        self.base_url = ""
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> ModelProcess:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.modelproc",
+            "--delay",
+            str(self.delay),
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        self.base_url = (await self._line())["base_url"]
+        return self
+
+    async def _line(self) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdout is not None
+        raw = await asyncio.wait_for(self.proc.stdout.readline(), 30)
+        if not raw:
+            raise RuntimeError("the fake model process exited")
+        line: dict[str, Any] = json.loads(raw)
+        return line
+
+    async def stats(self) -> dict[str, Any]:
+        """Requests in flight right now, and the process's CPU seconds."""
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(b"stats\n")
+        await self.proc.stdin.drain()
+        return await self._line()
+
+    async def in_flight(self) -> int:
+        return int((await self.stats())["in_flight"])
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        assert self.proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.proc.stdin.write(b"quit\n")
+            await self.proc.stdin.drain()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 10)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+class BotGroup:
+    """Several Dars processes serving one webhook port (``bot.webhook``: SO_REUSEPORT), used
+    like one ``BotProcess``: ``stats`` adds their counters up (the longest GC pause is the
+    longest of any) and keeps each one's CPU seconds under ``cpu_by_process``."""
+
+    def __init__(self, processes: Sequence[BotProcess]) -> None:
+        self.processes = list(processes)
+        self.kind = self.processes[0].kind
+
+    @property
+    def pid(self) -> int:
+        return self.processes[0].pid
+
+    async def start(self) -> None:
+        for process in self.processes:
+            await process.start()
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(process.stop() for process in self.processes))
+
+    async def stats(self) -> dict[str, Any]:
+        each = await asyncio.gather(*(process.stats() for process in self.processes))
+        total: dict[str, Any] = {}
+        for one in each:
+            for key, value in one.items():
+                if isinstance(value, dict):
+                    into = total.setdefault(key, {})
+                    merge = max if key == "gc_longest_ms" else operator.add
+                    for k, v in value.items():
+                        into[k] = merge(into[k], v) if k in into else v
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    total[key] = total.get(key, 0) + value
+        total["cpu_by_process"] = {str(i): one["cpu"] for i, one in enumerate(each)}
+        return total
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def counters_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:

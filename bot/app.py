@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 UNLIMITED = 1_000_000
 # Updates finishing after a language-model call, at once (see PerUserUpdateProcessor).
 MODEL_SLOTS = 4
+# How long an update back from the model lets the updates in progress finish first.
+MODEL_YIELD_SECONDS = 0.05
 COMMANDS = ("start", "practice", "settings", "invite", "summary", "help")
 
 
@@ -50,6 +52,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.limit = max_concurrent_updates
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._model_slots = asyncio.Semaphore(model_slots)
+        self._running = 0  # updates in one of the ordinary slots
+        self._quiet = asyncio.Event()  # set while none is
+        self._quiet.set()
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: defaultdict[int, int] = defaultdict(int)
 
@@ -72,21 +77,29 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         # An update waiting seconds for the language model gives its slot back meanwhile
         # (see ``waiting_for_model``), or a hundred such waits would stall every other
         # student; the user's lock stays held, so their own updates still wait their turn.
-        # When the model has answered, the update finishes in one of a few *model* slots:
-        # a hundred verdicts arriving together then queue among themselves instead of in
-        # front of every rule-graded answer on the one event loop.
+        # When the model has answered, the update finishes in one of a few *model* slots,
+        # and first lets the updates in progress finish (for at most MODEL_YIELD_SECONDS):
+        # a student waits seconds for the model anyway, while a rule-graded answer is done
+        # in milliseconds unless it queues behind verdicts on the one event loop.
         await self._slots.acquire()
+        self._started()
         held: asyncio.Semaphore | None = self._slots
 
         @contextlib.asynccontextmanager
         async def park() -> AsyncIterator[None]:
             nonlocal held
             if held is not None:
+                if held is self._slots:
+                    self._finished()
                 held.release()
                 held = None
             try:
                 yield
             finally:
+                if self._running:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(MODEL_YIELD_SECONDS):
+                            await self._quiet.wait()
                 await self._model_slots.acquire()
                 held = self._model_slots
 
@@ -95,8 +108,19 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             await coroutine
         finally:
             reset_model_wait(token)
+            if held is self._slots:
+                self._finished()
             if held is not None:
                 held.release()
+
+    def _started(self) -> None:
+        self._running += 1
+        self._quiet.clear()
+
+    def _finished(self) -> None:
+        self._running -= 1
+        if not self._running:
+            self._quiet.set()
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -13,10 +13,17 @@ import pytest
 import uvloop
 from sqlalchemy import event, text
 
-from bot.app import MODEL_SLOTS, PerUserUpdateProcessor, build_application, running
+from bot.app import (
+    MODEL_SLOTS,
+    MODEL_YIELD_SECONDS,
+    PerUserUpdateProcessor,
+    build_application,
+    running,
+)
 from bot.config import Settings
 from bot.emulator import BotApiEmulator
 from bot.runner import new_event_loop
+from bot.services.deps import waiting_for_model
 from tests.bot.conftest import ChatUser
 
 
@@ -126,3 +133,42 @@ def test_without_uvloop_installed_dars_run_falls_back_to_asyncio(
     finally:
         loop.close()
     assert "uvloop is not installed" in caplog.text
+
+
+async def test_an_update_back_from_the_model_lets_the_updates_in_progress_finish_first() -> None:
+    """A verdict can wait a few milliseconds more after seconds with the model; a student's
+    rule-graded answer in progress should not queue behind it on the event loop. Yet it only
+    yields for a while: under constant load verdicts still go on."""
+    processor = PerUserUpdateProcessor(4, model_slots=1)
+    events: list[str] = []
+    graded_done = asyncio.Event()
+
+    async def graded(name: str) -> None:
+        events.append(f"{name} starts")
+        await graded_done.wait()
+        events.append(f"{name} done")
+
+    async def model_answer() -> None:
+        async with waiting_for_model():
+            await asyncio.sleep(0.01)  # the model thinks
+        events.append("verdict handled")
+
+    waiting = asyncio.create_task(processor.process_update(object(), model_answer()))
+    await asyncio.sleep(0)
+    answer = asyncio.create_task(processor.process_update(object(), graded("answer")))
+    await asyncio.sleep(0.02)  # the model has answered; the graded answer is still running
+    assert events == ["answer starts"]
+    graded_done.set()
+    await asyncio.gather(waiting, answer)
+    assert events == ["answer starts", "answer done", "verdict handled"]
+
+    # An update that never finishes holds a verdict back for MODEL_YIELD_SECONDS, no longer.
+    graded_done.clear()
+    stuck = asyncio.create_task(processor.process_update(object(), graded("stuck")))
+    began = asyncio.get_running_loop().time()
+    await processor.process_update(object(), model_answer())
+    waited = asyncio.get_running_loop().time() - began
+    assert MODEL_YIELD_SECONDS <= waited < MODEL_YIELD_SECONDS + 0.2
+    assert events[-1] == "verdict handled" and not stuck.done()
+    graded_done.set()
+    await stuck
