@@ -17,7 +17,7 @@ PTB's own webhook server has no room for a health route, so this one serves two:
 
 Several processes can sit behind one URL: everything they share lives in the database. On
 one host they can even share WEBHOOK_PORT (``SO_REUSEPORT``: the kernel spreads Telegram's
-connections over them), which is how the benchmark gives the bot's work both cores.
+connections over them; ``bench.answers --webhook N`` measures that).
 """
 
 from __future__ import annotations
