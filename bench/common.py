@@ -237,7 +237,44 @@ class CpuSnapshot:
 # ---------------------------------------------------------------- the bot in its own process
 
 
-class BotProcess:
+class _ChildProcess:
+    """A helper process spoken to over stdio: a command line in, one JSON line out."""
+
+    proc: asyncio.subprocess.Process | None = None
+
+    def _exit_message(self) -> str:
+        return "the child process exited"
+
+    async def _readline(self, within: float) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdout is not None
+        raw = await asyncio.wait_for(self.proc.stdout.readline(), within)
+        if not raw:
+            raise RuntimeError(self._exit_message())
+        data: dict[str, Any] = json.loads(raw)
+        return data
+
+    async def _ask(self, command: str, within: float = 10.0) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(command.encode() + b"\n")
+        await self.proc.stdin.drain()
+        return await self._readline(within)
+
+    async def stop(self, *, within: float = 30.0) -> None:
+        """Ask the child to shut down cleanly; kill it if it does not within ``within``."""
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        assert self.proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.proc.stdin.write(b"quit\n")
+            await self.proc.stdin.drain()
+        try:
+            await asyncio.wait_for(self.proc.wait(), within)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+class BotProcess(_ChildProcess):
     """A bot (Dars or the echo baseline) run by ``python -m bench.botproc`` in a child process,
     so its CPU time is its own and not the emulator's or the load generator's.
 
@@ -263,7 +300,6 @@ class BotProcess:
         self.log_path = log_path or RESULTS_DIR / f"bot-{kind}.log"
         self.extra_args = list(extra_args)
         self.cpu = cpu  # a taskset CPU list, e.g. "1": keep the bot on a core of its own
-        self.proc: asyncio.subprocess.Process | None = None
 
     @property
     def pid(self) -> int:
@@ -307,21 +343,13 @@ class BotProcess:
         if line.get("ready") is not True:
             raise RuntimeError(f"bot process did not start: {line}")
 
-    async def _readline(self, within: float) -> dict[str, Any]:
-        assert self.proc is not None and self.proc.stdout is not None
-        raw = await asyncio.wait_for(self.proc.stdout.readline(), within)
-        if not raw:
-            tail = self.log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"bot process exited; log tail:\n{tail}")
-        data: dict[str, Any] = json.loads(raw)
-        return data
+    def _exit_message(self) -> str:
+        tail = self.log_path.read_text(errors="replace")[-2000:]
+        return f"bot process exited; log tail:\n{tail}"
 
     async def stats(self) -> dict[str, Any]:
         """CPU seconds, RSS and SQL counters of the bot process, right now."""
-        assert self.proc is not None and self.proc.stdin is not None
-        self.proc.stdin.write(b"stats\n")
-        await self.proc.stdin.drain()
-        return await self._readline(10.0)
+        return await self._ask("stats")
 
     def rss_kb(self) -> int:
         """Resident set size read from /proc (works even while the child is busy)."""
@@ -330,20 +358,6 @@ class BotProcess:
                 return int(line.split()[1])
         return 0
 
-    async def stop(self, *, within: float = 30.0) -> None:
-        """Ask the bot to shut down cleanly; kill it if it does not within ``within``."""
-        if self.proc is None or self.proc.returncode is not None:
-            return
-        assert self.proc.stdin is not None
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.proc.stdin.write(b"quit\n")
-            await self.proc.stdin.drain()
-        try:
-            await asyncio.wait_for(self.proc.wait(), within)
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
-
     async def kill(self) -> None:
         """SIGKILL: no shutdown, no offset confirmed, claims left behind."""
         if self.proc is not None and self.proc.returncode is None:
@@ -351,13 +365,12 @@ class BotProcess:
             await self.proc.wait()
 
 
-class ModelProcess:
+class ModelProcess(_ChildProcess):
     """The fake model provider in a child process (``python -m bench.modelproc``)."""
 
     def __init__(self, *, delay: float) -> None:
         self.delay = delay
         self.base_url = ""
-        self.proc: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> ModelProcess:
         self.proc = await asyncio.create_subprocess_exec(
@@ -371,39 +384,18 @@ class ModelProcess:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
-        self.base_url = (await self._line())["base_url"]
+        self.base_url = (await self._readline(30.0))["base_url"]
         return self
-
-    async def _line(self) -> dict[str, Any]:
-        assert self.proc is not None and self.proc.stdout is not None
-        raw = await asyncio.wait_for(self.proc.stdout.readline(), 30)
-        if not raw:
-            raise RuntimeError("the fake model process exited")
-        line: dict[str, Any] = json.loads(raw)
-        return line
 
     async def stats(self) -> dict[str, Any]:
         """Requests in flight right now, and the process's CPU seconds."""
-        assert self.proc is not None and self.proc.stdin is not None
-        self.proc.stdin.write(b"stats\n")
-        await self.proc.stdin.drain()
-        return await self._line()
+        return await self._ask("stats")
 
     async def in_flight(self) -> int:
         return int((await self.stats())["in_flight"])
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.proc is None or self.proc.returncode is not None:
-            return
-        assert self.proc.stdin is not None
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.proc.stdin.write(b"quit\n")
-            await self.proc.stdin.drain()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 10)
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
+        await self.stop(within=10.0)
 
 
 class BotGroup:

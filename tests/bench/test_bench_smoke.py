@@ -7,12 +7,15 @@ at most three SQL statements per graded answer); speed targets live in bench/RES
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from openai import AsyncOpenAI
 from sqlalchemy import func, select
 
 from bench.botproc import SqlCounter
+from bench.common import ModelProcess
 from bench.load import Answer, ReplyTracker, open_loop, summarize
 from bot.app import build_application, running
 from bot.emulator import BotApiEmulator
@@ -96,3 +99,25 @@ async def test_students_answering_through_the_emulator(smoke_deps: Deps) -> None
     assert recorded == total == len(answers)
     statements = sum(after["statements"].values()) - sum(before["statements"].values())
     assert statements <= 3 * len(answers), after["statements"]
+
+
+async def test_the_fake_model_in_its_own_process_answers_the_sdk_and_counts_calls() -> None:
+    """The model phase's provider (``bench.modelproc``): the real SDK gets a completion, and
+    the benchmark sees the calls in flight while the model "thinks"."""
+    async with ModelProcess(delay=0.5) as model:
+        client = AsyncOpenAI(api_key="bench", base_url=model.base_url)
+        call = asyncio.create_task(
+            client.chat.completions.create(
+                model="fake-model", messages=[{"role": "user", "content": "hello"}]
+            )
+        )
+        for _ in range(40):
+            if await model.in_flight() == 1:
+                break
+            await asyncio.sleep(0.02)
+        assert await model.in_flight() == 1
+        completion = await call
+        assert completion.choices[0].message.content
+        assert await model.in_flight() == 0
+        await client.close()
+    assert model.proc is not None and model.proc.returncode == 0
