@@ -32,6 +32,8 @@ _TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]+")
 # A command is "/" + up to 32 of [A-Za-z0-9_], optionally "@botname"; the entity stops there.
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _BOT_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
+# What setWebhook accepts as secret_token.
+_WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 # Form values are always strings; PTB json.dumps every non-str value, so these are never decoded.
 _STRING_PARAMS = frozenset(
@@ -1056,7 +1058,7 @@ class BotApiEmulator:
         if not 1 <= max_connections <= 100:
             raise _ApiError(400, "Bad Request: bad webhook: max_connections must be 1-100")
         secret = str(params.get("secret_token") or "")
-        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        if secret and not _WEBHOOK_SECRET_RE.fullmatch(secret):
             raise _ApiError(400, "Bad Request: bad webhook: secret token contains bad characters")
         allowed = params.get("allowed_updates")
         if isinstance(allowed, list):
