@@ -53,6 +53,9 @@ from problems.types import AnswerType
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.helpers import right_answer, wrong_answer
 
+# Dars as one process (long polling) or as several (``--webhook N``); the echo bot is one.
+Bot = BotProcess | BotGroup
+
 # Student pools (indexes into the benchmark students): the main phases, the measured
 # students of the LLM phase (numeric problems only), and the students keeping the model busy.
 MAIN_POOL = range(0, 7000)
@@ -134,7 +137,7 @@ class Bench:
             env[key] = value
         return env
 
-    def _dars(self, emu: BotApiEmulator, env: dict[str, str]) -> BotProcess | BotGroup:
+    def _dars(self, emu: BotApiEmulator, env: dict[str, str]) -> Bot:
         """Dars by long polling (one process), or ``--webhook N`` processes on one port."""
         if not self.args.webhook:
             return BotProcess("dars", base_url=emu.base_url, database_url=self.url, env=env)
@@ -176,7 +179,7 @@ class Bench:
 
     async def phase(
         self,
-        bot: BotProcess | BotGroup,
+        bot: Bot,
         tracker: ReplyTracker,
         name: str,
         students: Sequence[Student],
@@ -273,9 +276,7 @@ class Bench:
         _print_phase(result)
         return result
 
-    async def warm_up(
-        self, bot: BotProcess | BotGroup, tracker: ReplyTracker, pool: list[Student]
-    ) -> None:
+    async def warm_up(self, bot: Bot, tracker: ReplyTracker, pool: list[Student]) -> None:
         """Warm caches, pools and prepared statements; not measured."""
         students = _pick(pool, min(WARMUP_ANSWERS, len(pool)), seed=99)
         answers, states = plan_answers(students, self.cards, seed=99)
@@ -298,7 +299,7 @@ class Bench:
         out: dict[str, Any] = {"run": run, "phases": []}
         seed = run * 1000
         async with contextlib.AsyncExitStack() as stack:
-            bots: dict[str, tuple[BotProcess | BotGroup, ReplyTracker]] = {}
+            bots: dict[str, tuple[Bot, ReplyTracker]] = {}
             for kind in ("dars",) if args.skip_echo else ("echo", "dars"):
                 emu = await self._emulator()
                 stack.push_async_callback(emu.stop)
@@ -338,9 +339,7 @@ class Bench:
                 await measure("echo", "echo saturation, again", None, args.burst)
         return out
 
-    async def _start_py_spy(
-        self, bot: BotProcess | BotGroup, run: int
-    ) -> asyncio.subprocess.Process:
+    async def _start_py_spy(self, bot: Bot, run: int) -> asyncio.subprocess.Process:
         spy = await asyncio.create_subprocess_exec(
             "py-spy",
             "record",
