@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import os
 import random
 import signal
 import time
@@ -132,6 +133,9 @@ class Bench:
         }
         if self.args.concurrent_updates:
             env["CONCURRENT_UPDATES"] = str(self.args.concurrent_updates)
+        core = getattr(self.args, "bot_core", None)  # --pin (bench.answers only)
+        if core is not None:
+            env["BENCH_CPUS"] = str(core)
         for item in self.args.bot_env:
             key, _, value = item.partition("=")
             env[key] = value
@@ -264,6 +268,7 @@ class Bench:
             (a for a in sent if a.internal_ms is not None and a.handed_out is not None),
             key=lambda a: a.internal_ms or 0.0,
         )[-15:]
+        result["started_monotonic"] = round(start, 3)
         result["slowest"] = [
             {"at_s": round((a.handed_out or 0.0) - start, 3), "ms": round(a.internal_ms or 0, 1)}
             for a in sorted(slowest, key=lambda a: a.handed_out or 0.0)
@@ -694,6 +699,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="event loop of this process (emulator, fake model, load generator)",
     )
     parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="the bot on a core of its own, this process and the fake model on the others, "
+        "as Telegram's and OpenAI's servers would not share the bot's machine (PostgreSQL "
+        "is not pinned)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="1 run, 5 s phases, a 1000-answer burst, 10 s LLM phase",
@@ -709,11 +721,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error(f"--{name} must be in (0, 600]")
     if not 0 < args.burst <= len(MAIN_POOL):
         parser.error(f"--burst must be in (0, {len(MAIN_POOL)}]")
+    if args.pin and len(os.sched_getaffinity(0)) < 2:
+        parser.error("--pin needs at least 2 cores")
     return args
+
+
+def _pin_harness() -> int:
+    """Move this process (and the processes it starts) off the first core; returns it."""
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, cores[1:])
+    return cores[0]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    args.bot_core = _pin_harness() if args.pin else None
     with asyncio.Runner(loop_factory=lambda: new_event_loop(args.generator_loop)) as runner:
         runner.run(main_async(args))
 

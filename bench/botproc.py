@@ -11,9 +11,12 @@ counters); ``quit`` or EOF shuts the bot down cleanly. Logs go to stderr.
 Experiments (environment): ``BENCH_FREEZE=0`` leaves the start-up heap to the garbage
 collector; ``BENCH_GC0=N`` sets the young generation's threshold (700 by default);
 ``BENCH_POOL=N`` sizes the echo bot's Bot API pool; ``BENCH_TRACEMALLOC=SECONDS`` logs
-where the heap grew, every SECONDS; ``BENCH_GCLOG=MS`` logs collections longer than MS;
-``BENCH_MODEL_YIELD=SECONDS`` replaces ``bot.app.MODEL_YIELD_SECONDS`` (0: verdicts do not
-wait for the updates in progress).
+where the heap grew, every SECONDS; ``BENCH_GCLOG=MS`` logs collections longer than MS
+(``BENCH_GCLIST=1``: with what they held) and ``BENCH_LAGLOG=MS`` the moments the event loop
+fell MS behind, both with the monotonic time ``python -m bench.stalls`` lines up with the
+slowest answers; ``BENCH_MODEL_YIELD=SECONDS`` replaces ``bot.app.MODEL_YIELD_SECONDS`` (0:
+verdicts do not wait for the updates in progress); ``BENCH_CPUS=0,1`` pins the bot to those
+cores (``bench.answers --pin``).
 """
 
 from __future__ import annotations
@@ -128,17 +131,19 @@ async def _log_heap_growth(every: float) -> None:
 def _log_long_collections(threshold_ms: float) -> None:
     """Experiment (``BENCH_GCLOG=MS``): log each collection longer than MS to stderr, with
     the CPU time it used (less than its wall time: the process lost its core meanwhile) and
-    what the collected generation held. Listing the generation slows every collection."""
+    what the collected generation held (``BENCH_GCLIST=1``: slows every collection)."""
     started = [0.0, 0.0]
     held = ""
+    listing = os.environ.get("BENCH_GCLIST") == "1"
 
     def on_gc(phase: str, info: dict[str, Any]) -> None:
         nonlocal held
         if phase == "start":
-            objects = gc.get_objects(info["generation"])
-            most = Counter(map(_type_name, objects)).most_common(8)
-            held = f"{len(objects)} objects, most {most}"
-            del objects
+            if listing:
+                objects = gc.get_objects(info["generation"])
+                most = Counter(map(_type_name, objects)).most_common(8)
+                held = f"{len(objects)} objects, most {most}"
+                del objects
             started[:] = [time.perf_counter(), time.process_time()]
             return
         wall = (time.perf_counter() - started[0]) * 1000
@@ -146,12 +151,23 @@ def _log_long_collections(threshold_ms: float) -> None:
             cpu = (time.process_time() - started[1]) * 1000
             print(
                 f"gc gen{info['generation']}: {wall:.1f} ms wall, {cpu:.1f} ms cpu, "
-                f"{info['collected']} collected; {held}",
+                f"{info['collected']} collected at {time.monotonic():.3f}; {held}",
                 file=sys.stderr,
                 flush=True,
             )
 
     gc.callbacks.append(on_gc)
+
+
+async def _log_loop_lag(threshold_ms: float) -> None:
+    """Experiment (``BENCH_LAGLOG=MS``): log to stderr each time the event loop ran a 1 ms
+    timer at least MS late (the loop was busy or the process had no core), with when."""
+    while True:
+        due = time.monotonic() + 0.001
+        await asyncio.sleep(0.001)
+        late = (time.monotonic() - due) * 1000
+        if late >= threshold_ms:
+            print(f"lag {late:.1f} ms at {due:.3f}", file=sys.stderr, flush=True)
 
 
 def _type_name(obj: object) -> str:
@@ -282,6 +298,8 @@ async def _serve(kind: str, *, mode: str) -> None:
         _log_long_collections(float(os.environ["BENCH_GCLOG"]))
     if os.environ.get("BENCH_MODEL_YIELD"):  # experiment: verdicts yield to other updates
         bot.app.MODEL_YIELD_SECONDS = float(os.environ["BENCH_MODEL_YIELD"])
+    if os.environ.get("BENCH_CPUS"):  # experiment: the bot on cores of its own
+        os.sched_setaffinity(0, {int(c) for c in os.environ["BENCH_CPUS"].split(",")})
     if os.environ.get("BENCH_GC0"):  # experiment: the young generation's threshold
         gc.set_threshold(int(os.environ["BENCH_GC0"]), *gc.get_threshold()[1:])
     async with _serving(app, settings, mode):
@@ -297,6 +315,11 @@ async def _serve(kind: str, *, mode: str) -> None:
             if os.environ.get("BENCH_TRACEMALLOC")
             else None
         )
+        lag = (
+            asyncio.create_task(_log_loop_lag(float(os.environ["BENCH_LAGLOG"])))
+            if os.environ.get("BENCH_LAGLOG")
+            else None
+        )
         while line := await reader.readline():
             command = line.decode().strip()
             if command == "stats":
@@ -310,8 +333,9 @@ async def _serve(kind: str, *, mode: str) -> None:
                 print(json.dumps(stats), flush=True)
             elif command == "quit":
                 break
-        if heap is not None:
-            heap.cancel()
+        for task in (heap, lag):
+            if task is not None:
+                task.cancel()
 
 
 def main() -> None:

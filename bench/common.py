@@ -291,7 +291,6 @@ class BotProcess(_ChildProcess):
         env: dict[str, str] | None = None,
         log_path: Path | None = None,
         extra_args: Sequence[str] = (),
-        cpu: str | None = None,
     ) -> None:
         self.kind = kind
         self.base_url = base_url
@@ -299,7 +298,6 @@ class BotProcess(_ChildProcess):
         self.env = env or {}
         self.log_path = log_path or RESULTS_DIR / f"bot-{kind}.log"
         self.extra_args = list(extra_args)
-        self.cpu = cpu  # a taskset CPU list, e.g. "1": keep the bot on a core of its own
 
     @property
     def pid(self) -> int:
@@ -322,9 +320,7 @@ class BotProcess(_ChildProcess):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         try:
-            pin = ["taskset", "-c", self.cpu] if self.cpu is not None else []
             self.proc = await asyncio.create_subprocess_exec(
-                *pin,
                 sys.executable,
                 "-m",
                 "bench.botproc",
