@@ -9,7 +9,8 @@ on stdin is answered with one JSON line (CPU seconds, RSS and where the memory i
 counters); ``quit`` or EOF shuts the bot down cleanly. Logs go to stderr.
 
 Experiments (environment): ``BENCH_FREEZE=0`` leaves the start-up heap to the garbage
-collector; ``BENCH_GC0=N`` sets the young generation's threshold (700 by default);
+collector; ``BENCH_GC0=N`` sets the young generation's threshold (700 by default), ``BENCH_GC1=N``
+the middle one's (10);
 ``BENCH_POOL=N`` sizes the echo bot's Bot API pool; ``BENCH_TRACEMALLOC=SECONDS`` logs
 where the heap grew, every SECONDS; ``BENCH_GCLOG=MS`` logs collections longer than MS
 (``BENCH_GCLIST=1``: with what they held) and ``BENCH_LAGLOG=MS`` the moments the event loop
@@ -302,6 +303,9 @@ async def _serve(kind: str, *, mode: str) -> None:
         os.sched_setaffinity(0, {int(c) for c in os.environ["BENCH_CPUS"].split(",")})
     if os.environ.get("BENCH_GC0"):  # experiment: the young generation's threshold
         gc.set_threshold(int(os.environ["BENCH_GC0"]), *gc.get_threshold()[1:])
+    if os.environ.get("BENCH_GC1"):  # experiment: young collections per middle one
+        young, _, old = gc.get_threshold()
+        gc.set_threshold(young, int(os.environ["BENCH_GC1"]), old)
     async with _serving(app, settings, mode):
         engine = app.bot_data.get("engine")
         if engine is not None:
