@@ -162,13 +162,15 @@ def _log_long_collections(threshold_ms: float) -> None:
 
 async def _log_loop_lag(threshold_ms: float) -> None:
     """Experiment (``BENCH_LAGLOG=MS``): log to stderr each time the event loop ran a 1 ms
-    timer at least MS late (the loop was busy or the process had no core), with when."""
+    timer at least MS late (the loop was busy or the process had no core), with when it
+    caught up (the monotonic clock, as collections are logged)."""
     while True:
         due = time.monotonic() + 0.001
         await asyncio.sleep(0.001)
-        late = (time.monotonic() - due) * 1000
+        now = time.monotonic()
+        late = (now - due) * 1000
         if late >= threshold_ms:
-            print(f"lag {late:.1f} ms at {due:.3f}", file=sys.stderr, flush=True)
+            print(f"lag {late:.1f} ms at {now:.3f}", file=sys.stderr, flush=True)
 
 
 def _type_name(obj: object) -> str:

@@ -31,7 +31,7 @@ async def test_a_blocked_loop_and_a_collection_are_logged_and_matched_to_the_slo
         gc.callbacks[:] = callbacks
     events = read_events(capsys.readouterr().err.splitlines())
     lags = [e for e in events if e.what == "lag"]
-    assert len(lags) == 1 and 40 <= lags[0].ms < 1000
+    assert any(40 <= e.ms < 1000 for e in lags)
     assert any(e.what == "gc2" for e in events)
 
     result = {
@@ -40,11 +40,11 @@ async def test_a_blocked_loop_and_a_collection_are_logged_and_matched_to_the_slo
                 "phases": [
                     {
                         "phase": "dars 50/s, 100 model calls in flight",
-                        "internal_ms": {"p99": 60.0},
+                        "internal_ms": {"p99": 100.0},
                         "started_monotonic": handed_out - 1.0,
                         "slowest": [
                             {"at_s": 0.5, "ms": 9.0},  # long before the stall
-                            {"at_s": 1.0, "ms": 60.0},  # waiting through it
+                            {"at_s": 1.0, "ms": 100.0},  # waiting through it
                         ],
                     }
                 ]
