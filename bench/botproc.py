@@ -15,8 +15,9 @@ the middle one's (10);
 where the heap grew, every SECONDS; ``BENCH_GCLOG=MS`` logs collections longer than MS
 (``BENCH_GCLIST=1``: with what they held) and ``BENCH_LAGLOG=MS`` the moments the event loop
 fell MS behind, both with the monotonic time ``python -m bench.stalls`` lines up with the
-slowest answers; ``BENCH_MODEL_YIELD=SECONDS`` replaces ``bot.app.MODEL_YIELD_SECONDS`` (0:
-verdicts do not wait for the updates in progress); ``BENCH_CPUS=0,1`` pins the bot to those
+slowest answers; ``BENCH_MODEL_PATIENCE=SECONDS`` replaces ``bot.app.MODEL_PATIENCE_SECONDS`` (0:
+the model's steps still go one per turn of the loop, but never wait for the updates in
+progress); ``BENCH_CPUS=0,1`` pins the bot to those
 cores (``bench.answers --pin``).
 """
 
@@ -287,6 +288,8 @@ def _serving(app: Application, settings: Settings, mode: str) -> Any:
 
 async def _serve(kind: str, *, mode: str) -> None:
     settings = Settings()
+    if os.environ.get("BENCH_MODEL_PATIENCE"):  # experiment: how long model steps wait
+        bot.app.MODEL_PATIENCE_SECONDS = float(os.environ["BENCH_MODEL_PATIENCE"])
     gc_timer = GcTimer()
     counter = SqlCounter()
     app = (
@@ -299,8 +302,6 @@ async def _serve(kind: str, *, mode: str) -> None:
     )
     if os.environ.get("BENCH_GCLOG"):  # experiment: what the long collections are
         _log_long_collections(float(os.environ["BENCH_GCLOG"]))
-    if os.environ.get("BENCH_MODEL_YIELD"):  # experiment: verdicts yield to other updates
-        bot.app.MODEL_YIELD_SECONDS = float(os.environ["BENCH_MODEL_YIELD"])
     if os.environ.get("BENCH_CPUS"):  # experiment: the bot on cores of its own
         os.sched_setaffinity(0, {int(c) for c in os.environ["BENCH_CPUS"].split(",")})
     if os.environ.get("BENCH_GC0"):  # experiment: the young generation's threshold

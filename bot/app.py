@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.handlers import build_handlers
 from bot.handlers.misc import on_error
 from bot.jobs import register_jobs
+from bot.priority import StepGate, Stepped
 from bot.request import AiohttpRequest
 from bot.sender import RateLimitedSender
 from bot.services import classes
@@ -31,8 +32,8 @@ logger = logging.getLogger(__name__)
 UNLIMITED = 1_000_000
 # Updates finishing after a language-model call, at once (see PerUserUpdateProcessor).
 MODEL_SLOTS = 4
-# How long an update back from the model lets the updates in progress finish first.
-MODEL_YIELD_SECONDS = 0.05
+# How long one step of an update's model work waits for the updates in progress at most.
+MODEL_PATIENCE_SECONDS = 0.05
 COMMANDS = ("start", "practice", "settings", "invite", "summary", "help")
 
 
@@ -44,7 +45,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     earlier tap.
     """
 
-    def __init__(self, max_concurrent_updates: int, *, model_slots: int = MODEL_SLOTS) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int,
+        *,
+        model_slots: int = MODEL_SLOTS,
+        model_patience: float | None = None,
+    ) -> None:
         # The base class takes one of its slots *before* do_process_update waits for the
         # user, so one user's backlog would hold slots other students need. Its semaphore is
         # therefore left wide open and ours is taken only once it is this user's turn.
@@ -52,9 +59,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.limit = max_concurrent_updates
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._model_slots = asyncio.Semaphore(model_slots)
-        self._running = 0  # updates in one of the ordinary slots
-        self._quiet = asyncio.Event()  # set while none is
-        self._quiet.set()
+        patience = MODEL_PATIENCE_SECONDS if model_patience is None else model_patience
+        self._gate = StepGate(patience=patience)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: defaultdict[int, int] = defaultdict(int)
 
@@ -77,50 +83,39 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         # An update waiting seconds for the language model gives its slot back meanwhile
         # (see ``waiting_for_model``), or a hundred such waits would stall every other
         # student; the user's lock stays held, so their own updates still wait their turn.
-        # When the model has answered, the update finishes in one of a few *model* slots,
-        # and first lets the updates in progress finish (for at most MODEL_YIELD_SECONDS):
-        # a student waits seconds for the model anyway, while a rule-graded answer is done
-        # in milliseconds unless it queues behind verdicts on the one event loop.
+        # From then on it is low priority (bot.priority): its steps go one per turn of the
+        # event loop and wait for the updates in progress, because a student waits seconds
+        # for the model anyway, while a rule-graded answer takes milliseconds unless it
+        # queues behind verdicts. It finishes in one of a few *model* slots.
         await self._slots.acquire()
-        self._started()
+        self._gate.high_started()
         held: asyncio.Semaphore | None = self._slots
+        update = Stepped(coroutine, self._gate)
 
         @contextlib.asynccontextmanager
         async def park() -> AsyncIterator[None]:
             nonlocal held
             if held is not None:
                 if held is self._slots:
-                    self._finished()
+                    self._gate.high_finished()
                 held.release()
                 held = None
+            update.low = True
             try:
                 yield
             finally:
-                if self._running:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(MODEL_YIELD_SECONDS):
-                            await self._quiet.wait()
                 await self._model_slots.acquire()
                 held = self._model_slots
 
         token = set_model_wait(park)
         try:
-            await coroutine
+            await update
         finally:
             reset_model_wait(token)
             if held is self._slots:
-                self._finished()
+                self._gate.high_finished()
             if held is not None:
                 held.release()
-
-    def _started(self) -> None:
-        self._running += 1
-        self._quiet.clear()
-
-    def _finished(self) -> None:
-        self._running -= 1
-        if not self._running:
-            self._quiet.set()
 
     async def initialize(self) -> None:
         """Nothing to set up."""

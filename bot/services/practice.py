@@ -177,9 +177,9 @@ async def submit_answer(
         if not isinstance(first, _AskModel):
             return first
         assert deps.tutor is not None
-        if on_model_call is not None:
-            await on_model_call()
         async with waiting_for_model():
+            if on_model_call is not None:
+                await on_model_call()
             verdict = await deps.tutor.grade_text_answer(
                 card=first.card,
                 answer=answer,
@@ -567,9 +567,9 @@ async def request_hint(
     text = view.hints_shown[-1]
     if not text and deps.tutor is not None:
         # The bank has no such hint: the model writes it once, outside any transaction.
-        if on_model_call is not None:
-            await on_model_call()
         async with waiting_for_model():
+            if on_model_call is not None:
+                await on_model_call()
             generated = await deps.tutor.hint_for(
                 card=view.card, language=lang, level=level, student_id=student_id
             )

@@ -14,8 +14,8 @@ import uvloop
 from sqlalchemy import event, text
 
 from bot.app import (
+    MODEL_PATIENCE_SECONDS,
     MODEL_SLOTS,
-    MODEL_YIELD_SECONDS,
     PerUserUpdateProcessor,
     build_application,
     running,
@@ -162,13 +162,14 @@ async def test_an_update_back_from_the_model_lets_the_updates_in_progress_finish
     await asyncio.gather(waiting, answer)
     assert events == ["answer starts", "answer done", "verdict handled"]
 
-    # An update that never finishes holds a verdict back for MODEL_YIELD_SECONDS, no longer.
+    # An update that never finishes holds each of a verdict's steps back for
+    # MODEL_PATIENCE_SECONDS, no longer.
     graded_done.clear()
     stuck = asyncio.create_task(processor.process_update(object(), graded("stuck")))
     began = asyncio.get_running_loop().time()
     await processor.process_update(object(), model_answer())
     waited = asyncio.get_running_loop().time() - began
-    assert MODEL_YIELD_SECONDS <= waited < MODEL_YIELD_SECONDS + 0.2
+    assert MODEL_PATIENCE_SECONDS <= waited < MODEL_PATIENCE_SECONDS + 0.2
     assert events[-1] == "verdict handled" and not stuck.done()
     graded_done.set()
     await stuck
