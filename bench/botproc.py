@@ -10,14 +10,14 @@ counters); ``quit`` or EOF shuts the bot down cleanly. Logs go to stderr.
 
 Experiments (environment): ``BENCH_FREEZE=0`` leaves the start-up heap to the garbage
 collector; ``BENCH_GC0=N`` sets the young generation's threshold (700 by default), ``BENCH_GC1=N``
-the middle one's (10);
-``BENCH_POOL=N`` sizes the echo bot's Bot API pool; ``BENCH_TRACEMALLOC=SECONDS`` logs
-where the heap grew, every SECONDS; ``BENCH_GCLOG=MS`` logs collections longer than MS
-(``BENCH_GCLIST=1``: with what they held) and ``BENCH_LAGLOG=MS`` the moments the event loop
-fell MS behind, both with the monotonic time ``python -m bench.stalls`` lines up with the
-slowest answers; ``BENCH_MODEL_PATIENCE=SECONDS`` replaces ``bot.app.MODEL_PATIENCE_SECONDS`` (0:
-the model's steps still go one per turn of the loop, but never wait for the updates in
-progress); ``BENCH_CPUS=0,1`` pins the bot to those
+the middle one's (10); ``BENCH_POOL=N`` sizes the echo bot's Bot API pool;
+``BENCH_TRACEMALLOC=SECONDS`` logs where the heap grew, every SECONDS; ``BENCH_GCLOG=MS``
+logs collections longer than MS (``BENCH_GCLIST=1``: with what they held) and
+``BENCH_LAGLOG=MS`` the moments the event loop fell MS behind (``BENCH_BLOCKLOG=MS`` too:
+what the loop ran meanwhile), all with the monotonic time ``python -m bench.stalls`` lines
+up with the slowest answers; ``BENCH_MODEL_PATIENCE=SECONDS`` replaces
+``bot.app.MODEL_PATIENCE_SECONDS`` (0: the model's steps still go one per turn of the loop,
+but never wait for the updates in progress); ``BENCH_CPUS=0,1`` pins the bot to those
 cores (``bench.answers --pin``).
 """
 
@@ -32,7 +32,9 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -169,9 +171,50 @@ async def _log_loop_lag(threshold_ms: float) -> None:
         due = time.monotonic() + 0.001
         await asyncio.sleep(0.001)
         now = time.monotonic()
+        if _ticks:
+            _ticks[-1] = now
         late = (now - due) * 1000
         if late >= threshold_ms:
             print(f"lag {late:.1f} ms at {now:.3f}", file=sys.stderr, flush=True)
+
+
+def _watch_blocks(threshold_ms: float) -> threading.Event:
+    """Experiment (``BENCH_BLOCKLOG=MS``, beside ``BENCH_LAGLOG``'s timer): a thread that,
+    whenever the event loop has not run that 1 ms timer for MS, samples what the loop's
+    thread is running every 2 ms until it runs again, and logs each distinct stack once per
+    block. Set the returned event to stop it."""
+    main = threading.get_ident()
+    stop = threading.Event()
+    _ticks[:] = [time.monotonic()]
+
+    def watch() -> None:
+        seen: set[str] = set()
+        while not stop.wait(0.002):
+            late = (time.monotonic() - _ticks[-1]) * 1000
+            if late < threshold_ms:
+                seen.clear()
+                continue
+            frame = sys._current_frames().get(main)
+            if frame is None:
+                continue
+            stack = " < ".join(
+                f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                for f in reversed(traceback.extract_stack(frame)[-12:])
+            )
+            if stack not in seen:
+                seen.add(stack)
+                print(
+                    f"block {late:.1f} ms at {time.monotonic():.3f}: {stack}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        _ticks.clear()
+
+    threading.Thread(target=watch, daemon=True).start()
+    return stop
+
+
+_ticks: list[float] = []  # when BENCH_LAGLOG's timer last ran, while a block watcher is on
 
 
 def _type_name(obj: object) -> str:
@@ -322,6 +365,8 @@ async def _serve(kind: str, *, mode: str) -> None:
             if os.environ.get("BENCH_TRACEMALLOC")
             else None
         )
+        if os.environ.get("BENCH_BLOCKLOG"):
+            _watch_blocks(float(os.environ["BENCH_BLOCKLOG"]))
         lag = (
             asyncio.create_task(_log_loop_lag(float(os.environ["BENCH_LAGLOG"])))
             if os.environ.get("BENCH_LAGLOG")

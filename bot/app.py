@@ -45,13 +45,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     earlier tap.
     """
 
-    def __init__(
-        self,
-        max_concurrent_updates: int,
-        *,
-        model_slots: int = MODEL_SLOTS,
-        model_patience: float | None = None,
-    ) -> None:
+    def __init__(self, max_concurrent_updates: int, *, model_slots: int = MODEL_SLOTS) -> None:
         # The base class takes one of its slots *before* do_process_update waits for the
         # user, so one user's backlog would hold slots other students need. Its semaphore is
         # therefore left wide open and ours is taken only once it is this user's turn.
@@ -59,8 +53,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.limit = max_concurrent_updates
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._model_slots = asyncio.Semaphore(model_slots)
-        patience = MODEL_PATIENCE_SECONDS if model_patience is None else model_patience
-        self._gate = StepGate(patience=patience)
+        self._gate = StepGate(patience=MODEL_PATIENCE_SECONDS)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: defaultdict[int, int] = defaultdict(int)
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bench.botproc import _log_long_collections, _log_loop_lag
+from bench.botproc import _log_long_collections, _log_loop_lag, _watch_blocks
 from bench.stalls import read_events, report
 
 
@@ -55,3 +55,24 @@ async def test_a_blocked_loop_and_a_collection_are_logged_and_matched_to_the_slo
     assert lines[1].endswith("-")
     assert "lag" in lines[2]
     assert lines[-1] == "  1 of the 2 slowest overlap a logged stall"
+
+
+def _stuck_on_purpose() -> None:
+    time.sleep(0.08)
+
+
+async def test_a_blocked_loop_is_logged_with_what_it_was_running(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    timer = asyncio.create_task(_log_loop_lag(1000.0))
+    stop = _watch_blocks(20.0)
+    try:
+        await asyncio.sleep(0.02)
+        _stuck_on_purpose()
+        await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        timer.cancel()
+    blocks = [line for line in capsys.readouterr().err.splitlines() if line.startswith("block")]
+    assert blocks, "an 80 ms block went unlogged"
+    assert any("_stuck_on_purpose" in line for line in blocks)
