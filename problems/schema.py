@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from problems.types import AnswerKey, AnswerType
+from problems.types import AnswerForm, AnswerKey, AnswerType
 
 __all__ = [
     "RULES_ERROR_TYPE",
@@ -219,12 +219,25 @@ class ProblemSpec(BaseModel):
     answer: Text
     tolerance: Annotated[Decimal, AfterValidator(_check_tolerance)] | None = None
     accept: list[Text] = Field(default_factory=list)
+    reject: list[Text] = Field(default_factory=list)
+    form: AnswerForm | None = None
+    places: int | None = Field(default=None, ge=0, le=6)
     options: LocalizedList | None = None
     hints: LocalizedHints | None = None
     explanation: Localized | None = None
+    # A template (problems/templates.py): its text fields hold {expression} placeholders
+    # and are checked per variant, once instantiated into a plain ProblemSpec.
+    params: dict[str, Any] | None = None
+    constraints: list[Text] = Field(default_factory=list)
+
+    @property
+    def is_template(self) -> bool:
+        return self.params is not None
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> ProblemSpec:
+        if self.is_template:
+            return self  # the rules below are applied to every instantiated variant
         issues: list[Issue] = []
         if self.answer_type is AnswerType.NUMERIC:
             if parse_numeric_answer(self.answer) is None:
@@ -258,6 +271,9 @@ class ProblemSpec(BaseModel):
             options_bn=tuple(self.options.bn) if self.options else (),
             tolerance=self.tolerance,
             accept=tuple(self.accept),
+            reject=tuple(self.reject),
+            form=self.form,
+            places=self.places,
         )
 
     def content_hash(self) -> str:
