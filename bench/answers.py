@@ -47,9 +47,9 @@ from bench.common import (
 )
 from bench.dataset import Student, reset_sessions
 from bench.load import Answer, ReplyTracker, burst, open_loop, summarize, unreplied
-from bot.emulator import BotApiEmulator
-from bot.runner import new_event_loop
-from bot.services.deps import ProblemCard
+from bot.services.cards import ProblemCard
+from bot.serving.runner import new_event_loop
+from botapi_emulator import BotApiEmulator
 from problems.types import AnswerType
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.helpers import right_answer, wrong_answer

@@ -15,9 +15,7 @@ the middle one's (10); ``BENCH_POOL=N`` sizes the echo bot's Bot API pool;
 logs collections longer than MS (``BENCH_GCLIST=1``: with what they held) and
 ``BENCH_LAGLOG=MS`` the moments the event loop fell MS behind (``BENCH_BLOCKLOG=MS`` too:
 what the loop ran meanwhile), all with the monotonic time ``python -m bench.stalls`` lines
-up with the slowest answers; ``BENCH_MODEL_PATIENCE=SECONDS`` replaces
-``bot.app.MODEL_PATIENCE_SECONDS`` (0: the model's steps still go one per turn of the loop,
-but never wait for the updates in progress); ``BENCH_CPUS=0,1`` pins the bot to those
+up with the slowest answers; ``BENCH_CPUS=0,1`` pins the bot to those
 cores (``bench.answers --pin``).
 """
 
@@ -45,12 +43,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-import bot.app
 from bench.common import GcTimer
 from bot.app import build_application, running
 from bot.config import Settings, configure_logging
-from bot.runner import new_event_loop
-from bot.webhook import serving
+from bot.serving.runner import frozen_after_start, new_event_loop
+from bot.serving.webhook import serving
 from db import engine as db_engine
 
 
@@ -331,18 +328,14 @@ def _serving(app: Application, settings: Settings, mode: str) -> Any:
 
 async def _serve(kind: str, *, mode: str) -> None:
     settings = Settings()
-    if os.environ.get("BENCH_MODEL_PATIENCE"):  # experiment: how long model steps wait
-        bot.app.MODEL_PATIENCE_SECONDS = float(os.environ["BENCH_MODEL_PATIENCE"])
     gc_timer = GcTimer()
     counter = SqlCounter()
-    app = (
-        build_application(
-            settings,
-            freeze_heap=os.environ.get("BENCH_FREEZE") != "0",
-        )
-        if kind == "dars"
-        else build_echo(settings)
-    )
+    if kind == "echo":
+        app = build_echo(settings)
+    elif os.environ.get("BENCH_FREEZE") == "0":
+        app = build_application(settings)
+    else:
+        app = frozen_after_start(build_application(settings))
     if os.environ.get("BENCH_GCLOG"):  # experiment: what the long collections are
         _log_long_collections(float(os.environ["BENCH_GCLOG"]))
     if os.environ.get("BENCH_CPUS"):  # experiment: the bot on cores of its own

@@ -395,8 +395,8 @@ class ModelProcess(_ChildProcess):
 
 
 class BotGroup:
-    """Several Dars processes serving one webhook port (``bot.webhook``: SO_REUSEPORT), used
-    like one ``BotProcess``: ``stats`` adds their counters up (the longest GC pause is the
+    """Several Dars processes serving one webhook port (``bot.serving.webhook``: SO_REUSEPORT),
+    used like one ``BotProcess``: ``stats`` adds their counters up (the longest GC pause is the
     longest of any) and keeps each one's CPU seconds under ``cpu_by_process``."""
 
     def __init__(self, processes: Sequence[BotProcess]) -> None:

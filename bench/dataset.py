@@ -21,7 +21,8 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.services import practice
 from bot.services.banks import load_banks
-from bot.services.deps import Deps, ProblemCard
+from bot.services.cards import ProblemCard
+from bot.services.deps import Deps
 from db.engine import create_engine, create_sessionmaker
 from db.models import Problem
 from problems.bank import BankProblem, parse_banks, sample_bank_dir

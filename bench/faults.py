@@ -50,8 +50,8 @@ from bench.common import (
 )
 from bench.dataset import Student, reset_sessions
 from bench.load import ReplyTracker, open_loop, summarize, unreplied
-from bot.emulator import ApiCall, BotApiEmulator
 from bot.texts import t
+from botapi_emulator import ApiCall, BotApiEmulator
 from problems.types import AnswerType
 from tests.helpers import right_answer, wrong_answer
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.common import percentile
-from bot.emulator import ApiCall, BotApiEmulator
+from botapi_emulator import ApiCall, BotApiEmulator
 
 
 @dataclass(slots=True)

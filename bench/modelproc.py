@@ -15,7 +15,7 @@ import json
 import sys
 import time
 
-from bot.runner import new_event_loop
+from bot.serving.runner import new_event_loop
 from tests.fakes.openai_server import FakeOpenAIServer
 
 

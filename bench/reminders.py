@@ -44,8 +44,8 @@ from bench.common import (
     save_result,
     wait_until_quiet,
 )
-from bot.emulator import BotApiEmulator
 from bot.services.deliveries import IN_DOUBT, STALE_AFTER
+from botapi_emulator import BotApiEmulator
 
 DEFAULT_DB = "dars_bench_reminders"
 FIRST_TELEGRAM_ID = 800_000_000

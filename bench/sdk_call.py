@@ -1,6 +1,6 @@
 """CPU per language-model call through the openai SDK, two ways, against the fake server on
 loopback (client and server in this one process): ``chat.completions.create`` and the
-SDK's ``post`` with the same body, which is what ``Tutor`` does (it skips create()'s
+SDK's ``post`` with the same body, which is what ``LanguageModel`` does (it skips create()'s
 parameter transform). Alternating rounds; prints the median of each.
 
     python -m bench.sdk_call [--calls 500] [--rounds 3]
@@ -19,7 +19,7 @@ from typing import Any
 from openai import AsyncOpenAI, DefaultAioHttpClient
 from openai.types.chat import ChatCompletion
 
-from bot.services.tutor import _GRADING_SYSTEM, _VERDICT_SCHEMA
+from bot.services.llm.prompts import _GRADING_SYSTEM, _VERDICT_SCHEMA
 from tests.fakes.openai_server import FakeOpenAIServer
 
 MESSAGES = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable
@@ -17,14 +16,13 @@ from bot.config import Settings
 from bot.handlers import build_handlers
 from bot.handlers.misc import on_error
 from bot.jobs import register_jobs
-from bot.priority import StepGate, Stepped
-from bot.request import AiohttpRequest
-from bot.sender import RateLimitedSender
+from bot.jobs.sender import RateLimitedSender
 from bot.services import classes
 from bot.services.clock import Clock, system_clock
-from bot.services.deps import Deps, reset_model_wait, set_model_wait
-from bot.services.tutor import Tutor, release_stale_reservations
-from bot.summary_jobs import register_summary_job
+from bot.services.deps import Deps
+from bot.services.llm import LanguageModel, release_stale_reservations
+from bot.services.model_wait import parking
+from bot.serving.http import AiohttpRequest
 from bot.texts import t
 from db.engine import create_engine, create_sessionmaker
 
@@ -32,8 +30,6 @@ logger = logging.getLogger(__name__)
 UNLIMITED = 1_000_000
 # Updates finishing after a language-model call, at once (see PerUserUpdateProcessor).
 MODEL_SLOTS = 4
-# How long one step of an update's model work waits for the updates in progress at most.
-MODEL_PATIENCE_SECONDS = 0.05
 COMMANDS = ("start", "practice", "settings", "invite", "summary", "help")
 
 
@@ -53,7 +49,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.limit = max_concurrent_updates
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._model_slots = asyncio.Semaphore(model_slots)
-        self._gate = StepGate(patience=MODEL_PATIENCE_SECONDS)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: defaultdict[int, int] = defaultdict(int)
 
@@ -74,39 +69,29 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def _in_slot(self, coroutine: Awaitable[Any]) -> None:
         # An update waiting seconds for the language model gives its slot back meanwhile
-        # (see ``waiting_for_model``), or a hundred such waits would stall every other
+        # (bot/services/model_wait.py), or a hundred such waits would stall every other
         # student; the user's lock stays held, so their own updates still wait their turn.
-        # From then on it is low priority (bot.priority): its steps go one per turn of the
-        # event loop and wait for the updates in progress, because a student waits seconds
-        # for the model anyway, while a rule-graded answer takes milliseconds unless it
-        # queues behind verdicts. It finishes in one of a few *model* slots.
+        # It finishes in one of a few *model* slots, so returning verdicts cannot crowd out
+        # the students answering meanwhile.
         await self._slots.acquire()
-        self._gate.high_started()
         held: asyncio.Semaphore | None = self._slots
-        update = Stepped(coroutine, self._gate)
 
         @contextlib.asynccontextmanager
         async def park() -> AsyncIterator[None]:
             nonlocal held
             if held is not None:
-                if held is self._slots:
-                    self._gate.high_finished()
                 held.release()
                 held = None
-            update.low = True
             try:
                 yield
             finally:
                 await self._model_slots.acquire()
                 held = self._model_slots
 
-        token = set_model_wait(park)
         try:
-            await update
+            with parking(park):
+                await coroutine
         finally:
-            reset_model_wait(token)
-            if held is self._slots:
-                self._gate.high_finished()
             if held is not None:
                 held.release()
 
@@ -131,18 +116,6 @@ class DarsApplication(Application):
     ) -> None:
         if self.persistence is not None:
             super()._mark_for_persistence_update(update=update, job=job)
-
-
-def freeze_startup_heap() -> None:
-    """Take the objects of a started bot out of the cyclic garbage collector's sight.
-
-    Modules, classes and pools live as long as the process (~165,000 objects, mostly PTB,
-    SQLAlchemy and the openai SDK's types). Each full collection walked all of them: ~110 ms
-    on the benchmark machine, a stall of every student's update every few seconds under
-    load. Frozen, a full collection walks only what was made since (``bench/RESULTS.md``).
-    """
-    gc.collect()
-    gc.freeze()
 
 
 async def _set_commands(app: Application) -> None:
@@ -181,13 +154,8 @@ def build_application(
     *,
     clock: Clock = system_clock,
     deps: Deps | None = None,
-    freeze_heap: bool = False,
 ) -> Application:
-    """Build the bot: engine and services in ``post_init``, closed again in ``post_shutdown``.
-
-    ``freeze_heap`` (for a long-running process: ``dars run``): once started, everything
-    alive is handed to ``gc.freeze`` (see ``freeze_startup_heap``).
-    """
+    """Build the bot: engine and services in ``post_init``, closed again in ``post_shutdown``."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
 
@@ -202,10 +170,10 @@ def build_application(
                 db=db,
                 settings=settings,
                 clock=clock,
-                tutor=Tutor.from_settings(settings, db, clock),
+                llm=LanguageModel.from_settings(settings, db, clock),
             )
         deps: Deps = app.bot_data["deps"]
-        if deps.tutor is not None:
+        if deps.llm is not None:
             # Budget reservations left by a process that died mid-call would block spending.
             await release_stale_reservations(deps.db, now=deps.clock())
 
@@ -220,13 +188,11 @@ def build_application(
             ),
         )
         await _set_commands(app)
-        if freeze_heap:
-            freeze_startup_heap()
 
     async def post_shutdown(app: Application) -> None:
         deps: Deps | None = app.bot_data.get("deps")
-        if deps is not None and deps.tutor is not None and "engine" in app.bot_data:
-            await deps.tutor.aclose()
+        if deps is not None and deps.llm is not None and "engine" in app.bot_data:
+            await deps.llm.aclose()
         engine = app.bot_data.pop("engine", None)
         if engine is not None:
             await engine.dispose()
@@ -248,5 +214,4 @@ def build_application(
     app.add_handlers(build_handlers())
     app.add_error_handler(on_error)
     register_jobs(app, settings)
-    register_summary_job(app)
     return app

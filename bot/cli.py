@@ -118,7 +118,7 @@ async def _load(settings: Settings, parsed: ParsedBanks, *, dry_run: bool) -> Lo
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import run_polling, run_webhook
+    from bot.serving.runner import run_polling, run_webhook
 
     return run_webhook(settings) if args.webhook else run_polling(settings)
 
@@ -137,7 +137,7 @@ def cmd_teachers_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.reports import stats_text
+    from bot.messages import stats_text
     from bot.services.stats import collect_stats
 
     numbers = asyncio.run(_with_deps(settings, collect_stats))

@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 
 from bot.app import build_application, running
 from bot.config import Settings
-from bot.emulator import ApiCall, BotApiEmulator
 from bot.services.banks import load_banks
 from bot.services.deps import Deps
+from botapi_emulator import ApiCall, BotApiEmulator
 from db import migrate
 from db.engine import create_engine, create_sessionmaker
 from db.models import Problem

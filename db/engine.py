@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +98,14 @@ def ping(dbapi_connection: Any) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@contextlib.asynccontextmanager
+async def autocommit_session(db: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose statements each commit at once on PostgreSQL (so no row lock outlives
+    a statement); a plain transaction on SQLite, committed on leaving."""
+    async with db() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield s
+        await s.commit()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 
 from bot.services import students
-from bot.services.deps import Deps, ProblemCard
+from bot.services.cards import ProblemCard
+from bot.services.deps import Deps
 from problems.types import AnswerType
 
 _update_ids = itertools.count(1_000_000)

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, Forbidden
 
-from bot import keyboards, reports
+from bot import keyboards, messages
 from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id, user_language
 from bot.handlers.teacher import show_class_invite
 from bot.services import families, privacy, summaries
@@ -111,10 +111,10 @@ async def on_summary(update: Update, context: Context) -> None:
         lang = report.lang if report else user_language(update)
         await reply(update, t(lang, "summary_no_children"))
         return
-    await reply(update, reports.parent_text(report))
+    await reply(update, messages.parent_text(report))
     await reply(
         update,
-        reports.parent_settings_text(report.lang, weekly=report.weekly, daily=report.daily),
+        messages.parent_settings_text(report.lang, weekly=report.weekly, daily=report.daily),
         keyboards.parent_settings_keyboard(report.lang, weekly=report.weekly, daily=report.daily),
     )
 
@@ -138,7 +138,7 @@ async def on_parent_setting_button(update: Update, context: Context) -> None:
     lang = changed.lang
     await edit_or_reply(
         update,
-        reports.parent_settings_text(lang, weekly=changed.weekly, daily=changed.daily),
+        messages.parent_settings_text(lang, weekly=changed.weekly, daily=changed.daily),
         keyboards.parent_settings_keyboard(lang, weekly=changed.weekly, daily=changed.daily),
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import reports
+from bot import messages
 from bot.handlers import misc
 from bot.handlers.common import Context, deps_of, reply, user_id, user_language
 from bot.services import classes, costs, stats
@@ -68,4 +68,4 @@ async def on_stats(update: Update, context: Context) -> None:
     deps = deps_of(context)
     await stats.record_audit(deps, actor_telegram_id=user_id(update), action="stats")
     numbers = await stats.collect_stats(deps)
-    await reply(update, reports.stats_text(numbers, user_language(update)))
+    await reply(update, messages.stats_text(numbers, user_language(update)))

@@ -9,7 +9,7 @@ from telegram import CallbackQuery, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from bot import keyboards, views
+from bot import keyboards, messages
 from bot.handlers.common import (
     Context,
     deps_of,
@@ -55,7 +55,7 @@ async def show_practice(update: Update, context: Context, outcome: PracticeOutco
         await reply(update, "\n".join(lines))
     else:
         assert outcome.problem is not None
-        text, markup = views.problem_message(outcome.problem, lang)
+        text, markup = messages.problem_message(outcome.problem, lang)
         notes = []
         if outcome.resumed:
             notes.append(t(lang, "resuming"))
@@ -100,17 +100,17 @@ async def show_answer(update: Update, context: Context, outcome: AnswerOutcome) 
     elif kind == "no_session":
         await reply(update, t(lang, "no_session"), keyboards.practice_keyboard(lang))
     elif kind == "unreadable":
-        expect = views.expect_text(outcome.answer_type, lang)
+        expect = messages.expect_text(outcome.answer_type, lang)
         await reply(update, t(lang, "unreadable", expect=expect))
     elif kind == "stale":
         await reply(update, t(lang, "stale_button"))
         if outcome.current is not None:
-            await reply(update, *views.problem_message(outcome.current, lang))
+            await reply(update, *messages.problem_message(outcome.current, lang))
     else:
-        text = views.verdict_message(outcome)
+        text = messages.verdict_message(outcome)
         markup = None
         if outcome.next_problem is not None:
-            problem_text, markup = views.problem_message(outcome.next_problem, lang)
+            problem_text, markup = messages.problem_message(outcome.next_problem, lang)
             text = f"{text}\n\n{problem_text}"
         await reply(update, text, markup)
 
@@ -194,7 +194,7 @@ async def on_hint_button(update: Update, context: Context) -> None:
     if not answered:
         await query.answer(t(lang, popup) if popup else None)
     if outcome.kind == "shown" and outcome.problem is not None:
-        await edit_or_reply(update, *views.problem_message(outcome.problem, lang))
+        await edit_or_reply(update, *messages.problem_message(outcome.problem, lang))
 
 
 def _typing(update: Update) -> Callable[[], Awaitable[None]]:

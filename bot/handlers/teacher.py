@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import keyboards, reports
+from bot import keyboards, messages
 from bot.handlers import misc
 from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id, user_language
 from bot.services import classes, summaries
@@ -50,7 +50,7 @@ async def on_class(update: Update, context: Context) -> None:
     markup = keyboards.class_links_keyboard(
         report.lang, [(c.class_id, c.name) for c in report.classes]
     )
-    await reply(update, reports.class_text(report), markup)
+    await reply(update, messages.class_text(report), markup)
 
 
 async def on_language_button(update: Update, context: Context) -> None:
@@ -169,7 +169,7 @@ async def on_post_summary(update: Update, context: Context) -> None:
             deps, telegram_id=user_id(update), class_id=choice.class_id
         )
         assert report is not None
-        await reply(update, reports.class_text(report))
+        await reply(update, messages.class_text(report))
 
 
 async def on_group_migrated(update: Update, context: Context) -> None:

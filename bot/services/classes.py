@@ -22,7 +22,7 @@ from bot.services.students import clean_name
 from db import queries
 from db.models import SchoolClass
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 CLASS_LINK_DAYS = 7
 CLI_ACTOR = 0  # audit_log actor for commands run with `dars` on the server
@@ -32,7 +32,7 @@ async def add_teacher(deps: Deps, *, telegram_id: int, actor_telegram_id: int, v
     """Register a teacher (operators only); False when they already were one. Audited."""
     now = deps.clock()
     async with deps.db.begin() as s:
-        created = await queries.create_teacher_once(
+        created = await queries.classes.create_teacher_once(
             s,
             telegram_id=telegram_id,
             language="en",
@@ -41,7 +41,7 @@ async def add_teacher(deps: Deps, *, telegram_id: int, actor_telegram_id: int, v
             created_at=now,
             updated_at=now,
         )
-        await queries.add_audit(
+        await queries.stats.add_audit(
             s,
             actor_telegram_id=actor_telegram_id,
             action="add_teacher",
@@ -57,7 +57,7 @@ async def teacher_language(
     """A teacher's language, or None for non-teachers: the one they chose with the button
     under /class, else their Telegram client's."""
     async with deps.db.begin() as s:
-        teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+        teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
         if teacher is None:
             return None
         if language_code and not teacher.language_chosen:
@@ -69,7 +69,7 @@ async def teacher_language(
 async def switch_teacher_language(deps: Deps, *, telegram_id: int) -> str | None:
     """Switch a teacher to their other language, for good; None for non-teachers."""
     async with deps.db.begin() as s:
-        teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+        teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
         if teacher is None:
             return None
         teacher.language = "en" if teacher.language == "bn" else "bn"
@@ -92,7 +92,7 @@ async def _new_link(deps: Deps, s: AsyncSession, school_class: SchoolClass) -> C
     now = deps.clock()
     token = families.new_token()
     expires = now + dt.timedelta(days=CLASS_LINK_DAYS)
-    await queries.insert_invite(
+    await queries.families.insert_invite(
         s,
         token_hash=families.hash_token(token),
         kind="class",
@@ -112,7 +112,7 @@ async def _new_link(deps: Deps, s: AsyncSession, school_class: SchoolClass) -> C
 async def create_class(deps: Deps, *, telegram_id: int, name: str) -> ClassLink:
     """A teacher creates a class and gets its join link."""
     async with deps.db.begin() as s:
-        teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+        teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
         if teacher is None:
             return ClassLink(kind="not_teacher", lang="en")
         lang = teacher.language
@@ -129,10 +129,10 @@ async def create_class(deps: Deps, *, telegram_id: int, name: str) -> ClassLink:
 async def new_class_link(deps: Deps, *, telegram_id: int, class_id: int) -> ClassLink:
     """A fresh join link for one of the caller's own classes."""
     async with deps.db.begin() as s:
-        teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+        teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
         if teacher is None:
             return ClassLink(kind="not_teacher", lang="en")
-        school_class = await queries.get_own_class(
+        school_class = await queries.classes.get_own_class(
             s, teacher_telegram_id=telegram_id, class_id=class_id
         )
         if school_class is None:
@@ -165,39 +165,43 @@ async def open_class_link(
         lang = await families.caller_language(
             s, telegram_id=telegram_id, language_code=language_code
         )
-        student = await queries.get_student(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
         if student is None or student.grade is None:
             return ClassInvite(kind="not_student", lang=lang)
         if await families.too_many_failures(deps, s, telegram_id=telegram_id, now=now):
-            await queries.record_invite_attempt(
+            await queries.families.record_invite_attempt(
                 s, telegram_id=telegram_id, succeeded=False, now=now
             )
             return ClassInvite(kind="throttled", lang=lang)
         invite = (
-            await queries.get_invite(s, token_hash=families.hash_token(token), kind="class")
+            await queries.families.get_invite(
+                s, token_hash=families.hash_token(token), kind="class"
+            )
             if families.valid_token(token)
             else None
         )
         school_class = (
-            await queries.get_class(s, class_id=invite.class_id)
+            await queries.classes.get_class(s, class_id=invite.class_id)
             if invite is not None and invite.class_id is not None
             else None
         )
         ok = school_class is not None and invite is not None and invite.expires_at > now
-        await queries.record_invite_attempt(s, telegram_id=telegram_id, succeeded=ok, now=now)
+        await queries.families.record_invite_attempt(
+            s, telegram_id=telegram_id, succeeded=ok, now=now
+        )
         if invite is None or school_class is None:
             return ClassInvite(kind="invalid", lang=lang)
         if not ok:
             return ClassInvite(kind="expired", lang=lang)
         name = school_class.name
         if join:
-            added = await queries.add_member_once(
+            added = await queries.classes.add_member_once(
                 s, class_id=school_class.id, student_id=student.id, now=now
             )
             return ClassInvite(
                 kind="joined" if added else "already_member", lang=lang, class_name=name
             )
-        members = await queries.members_of(s, class_ids=[school_class.id])
+        members = await queries.classes.members_of(s, class_ids=[school_class.id])
         if any(member.id == student.id for _, member in members):
             return ClassInvite(kind="already_member", lang=lang, class_name=name)
         return ClassInvite(kind="ok", lang=lang, class_name=name, token=token)
@@ -219,11 +223,11 @@ async def choose_group_class(
     """Pick the caller's class for this group chat (by name, or their only one) and remember
     the group so the weekly summary is posted there too."""
     async with deps.db.begin() as s:
-        teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+        teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
         if teacher is None:
             return GroupChoice(kind="not_teacher", lang="en")
         lang = teacher.language
-        classes = await queries.classes_of(s, teacher_telegram_id=telegram_id)
+        classes = await queries.classes.classes_of(s, teacher_telegram_id=telegram_id)
         names = tuple(c.name for c in classes)
         if not classes:
             return GroupChoice(kind="no_classes", lang=lang)
@@ -244,7 +248,7 @@ async def choose_group_class(
 async def forget_group(deps: Deps, *, chat_id: int) -> None:
     """The bot can no longer post in this group (removed or blocked): stop trying."""
     async with deps.db.begin() as s:
-        for school_class in await queries.classes_in_group(s, chat_id=chat_id):
+        for school_class in await queries.classes.classes_in_group(s, chat_id=chat_id):
             school_class.group_chat_id = None
 
 
@@ -254,9 +258,9 @@ async def move_group(deps: Deps, *, old_chat_id: int, new_chat_id: int) -> int:
     Safe to call more than once (Telegram announces the move in both chats). Returns how
     many classes moved."""
     async with deps.db.begin() as s:
-        moved = await queries.classes_in_group(s, chat_id=old_chat_id)
+        moved = await queries.classes.classes_in_group(s, chat_id=old_chat_id)
         for school_class in moved:
             school_class.group_chat_id = new_chat_id
     if moved:
-        log.info("%d class(es) followed their group to a supergroup", len(moved))
+        logger.info("%d class(es) followed their group to a supergroup", len(moved))
     return len(moved)

@@ -39,7 +39,7 @@ async def claim(
 ) -> bool:
     """True when ``worker`` now owns this send; False when it is done or someone else has it."""
     async with db.begin() as s:
-        inserted = await queries.insert_delivery_once(
+        inserted = await queries.deliveries.insert_delivery_once(
             s,
             kind=kind,
             recipient_id=recipient_id,
@@ -50,7 +50,7 @@ async def claim(
         )
         if inserted:
             return True
-        state = await queries.get_delivery_state(
+        state = await queries.deliveries.get_delivery_state(
             s, kind=kind, recipient_id=recipient_id, period=period
         )
         if state is None or state.status in ("sent", "gave_up"):
@@ -59,7 +59,7 @@ async def claim(
         async def compare_and_set(values: dict[str, object]) -> bool:
             # A compare-and-set on the state just read: of two workers that read the same
             # row, only the first to write matches it; the other's update matches no row.
-            return await queries.update_delivery(
+            return await queries.deliveries.update_delivery(
                 s,
                 kind=kind,
                 recipient_id=recipient_id,
@@ -101,7 +101,7 @@ async def mark_sending(
 ) -> bool:
     """Record that the request is about to leave; False if ``worker`` no longer owns the claim."""
     async with db.begin() as s:
-        return await queries.update_delivery(
+        return await queries.deliveries.update_delivery(
             s,
             kind=kind,
             recipient_id=recipient_id,
@@ -123,7 +123,7 @@ async def mark_sent(
 ) -> None:
     """Telegram accepted the message: it is never sent again for this period."""
     async with db.begin() as s:
-        await queries.update_delivery(
+        await queries.deliveries.update_delivery(
             s,
             kind=kind,
             recipient_id=recipient_id,
@@ -145,7 +145,7 @@ async def mark_failed(
 ) -> None:
     """The send failed: 'failed' is claimed again on a later run, 'gave_up' (blocked) never."""
     async with db.begin() as s:
-        await queries.update_delivery(
+        await queries.deliveries.update_delivery(
             s,
             kind=kind,
             recipient_id=recipient_id,

@@ -54,13 +54,13 @@ def language_from_client(language_code: str | None) -> str:
 
 async def caller_language(s: AsyncSession, *, telegram_id: int, language_code: str | None) -> str:
     """The language Dars already uses with this person (student, parent, teacher), else a guess."""
-    student = await queries.get_student(s, telegram_id=telegram_id)
+    student = await queries.students.get_student(s, telegram_id=telegram_id)
     if student is not None:
         return student.language
-    guardian = await queries.get_guardian(s, telegram_id=telegram_id)
+    guardian = await queries.families.get_guardian(s, telegram_id=telegram_id)
     if guardian is not None:
         return guardian.language
-    teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+    teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
     if teacher is not None:
         return teacher.language
     return language_from_client(language_code)
@@ -70,7 +70,7 @@ async def too_many_failures(
     deps: Deps, s: AsyncSession, *, telegram_id: int, now: dt.datetime
 ) -> bool:
     """Whether this person used up their failed link attempts for the last hour."""
-    failures = await queries.count_failed_attempts(
+    failures = await queries.families.count_failed_attempts(
         s, telegram_id=telegram_id, since=now - _FAILURE_WINDOW
     )
     return failures >= deps.settings.invite_failures_per_hour
@@ -90,11 +90,11 @@ async def create_parent_invite(deps: Deps, *, telegram_id: int) -> Invite | None
     now = deps.clock()
     token = new_token()
     async with deps.db.begin() as s:
-        student = await queries.get_student(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
         if student is None or student.grade is None:
             return None
         expires = now + dt.timedelta(hours=deps.settings.invite_ttl_hours)
-        await queries.insert_invite(
+        await queries.families.insert_invite(
             s,
             token_hash=hash_token(token),
             kind="parent",
@@ -125,13 +125,13 @@ async def redeem_parent_invite(
     async with deps.db.begin() as s:
         lang = await caller_language(s, telegram_id=telegram_id, language_code=language_code)
         if await too_many_failures(deps, s, telegram_id=telegram_id, now=now):
-            await queries.record_invite_attempt(
+            await queries.families.record_invite_attempt(
                 s, telegram_id=telegram_id, succeeded=False, now=now
             )
             return LinkOutcome(kind="throttled", lang=lang)
         outcome = await _redeem(deps, s, telegram_id, token, language_code, now, lang)
         succeeded = outcome.kind in ("linked", "already_linked", "own_link")
-        await queries.record_invite_attempt(
+        await queries.families.record_invite_attempt(
             s, telegram_id=telegram_id, succeeded=succeeded, now=now
         )
     return outcome
@@ -148,7 +148,9 @@ async def _redeem(
 ) -> LinkOutcome:
     token_hash = hash_token(token) if valid_token(token) else None
     invite = (
-        await queries.get_invite(s, token_hash=token_hash, kind="parent") if token_hash else None
+        await queries.families.get_invite(s, token_hash=token_hash, kind="parent")
+        if token_hash
+        else None
     )
     student = await s.get(Student, invite.student_id) if invite and invite.student_id else None
     if invite is None or token_hash is None or student is None:
@@ -156,16 +158,16 @@ async def _redeem(
     if student.telegram_id == telegram_id:
         # A student testing their own link must not use it up.
         return LinkOutcome(kind="own_link", lang=lang)
-    student_id = await queries.use_parent_invite(s, token_hash=token_hash, now=now)
+    student_id = await queries.families.use_parent_invite(s, token_hash=token_hash, now=now)
     if student_id is None:
-        guardian = await queries.get_guardian(s, telegram_id=telegram_id)
-        linked = await queries.children_of(s, guardian_telegram_id=telegram_id)
+        guardian = await queries.families.get_guardian(s, telegram_id=telegram_id)
+        linked = await queries.families.children_of(s, guardian_telegram_id=telegram_id)
         if guardian is not None and student.id in {child.id for child in linked}:
             return LinkOutcome(kind="already_linked", lang=lang, child_name=student.name)
         # Used by someone else (maybe a moment ago, by a concurrent request) or expired.
         expired = invite.used_at is None and invite.expires_at <= now
         return LinkOutcome(kind="expired" if expired else "used", lang=lang)
-    guardian = await queries.create_guardian_once(
+    guardian = await queries.families.create_guardian_once(
         s,
         telegram_id=telegram_id,
         language=language_from_client(language_code),
@@ -178,7 +180,9 @@ async def _redeem(
     )
     if not guardian.reachable:
         guardian.reachable = True  # they wrote to us again
-    await queries.link_guardian_once(s, guardian_id=guardian.id, student_id=student.id, now=now)
+    await queries.families.link_guardian_once(
+        s, guardian_id=guardian.id, student_id=student.id, now=now
+    )
     return LinkOutcome(
         kind="linked",
         lang=guardian.language,
@@ -201,8 +205,8 @@ async def unlink_menu(deps: Deps, *, telegram_id: int, language_code: str | None
     """The links the caller has on either side."""
     async with deps.db() as s:
         lang = await caller_language(s, telegram_id=telegram_id, language_code=language_code)
-        parents = await queries.guardians_of(s, student_telegram_id=telegram_id)
-        children = await queries.children_of(s, guardian_telegram_id=telegram_id)
+        parents = await queries.families.guardians_of(s, student_telegram_id=telegram_id)
+        children = await queries.families.children_of(s, guardian_telegram_id=telegram_id)
     return UnlinkMenu(
         lang=lang, parents=len(parents), children=tuple((c.id, c.name) for c in children)
     )
@@ -223,14 +227,16 @@ async def unlink(
     async with deps.db.begin() as s:
         lang = await caller_language(s, telegram_id=telegram_id, language_code=language_code)
         if choice == "all":
-            removed = await queries.delete_links_of_student(s, student_telegram_id=telegram_id)
+            removed = await queries.families.delete_links_of_student(
+                s, student_telegram_id=telegram_id
+            )
             return UnlinkOutcome(kind="parents" if removed else "nothing", lang=lang)
         if not isinstance(choice, int):
             return UnlinkOutcome(kind="not_linked", lang=lang)
         # The name is read through the caller's own links: a forged id names nobody.
-        own = await queries.children_of(s, guardian_telegram_id=telegram_id)
+        own = await queries.families.children_of(s, guardian_telegram_id=telegram_id)
         child = next((c for c in own if c.id == choice), None)
-        if child is None or not await queries.delete_guardian_link(
+        if child is None or not await queries.families.delete_guardian_link(
             s, guardian_telegram_id=telegram_id, student_id=child.id
         ):
             return UnlinkOutcome(kind="not_linked", lang=lang)
@@ -249,7 +255,7 @@ async def change_parent_setting(
 ) -> ParentSettings | None:
     """Toggle the weekly or daily summary, or switch language; None for someone not a parent."""
     async with deps.db.begin() as s:
-        guardian = await queries.get_guardian(s, telegram_id=telegram_id)
+        guardian = await queries.families.get_guardian(s, telegram_id=telegram_id)
         if guardian is None:
             return None
         if setting == "weekly":
@@ -278,14 +284,16 @@ class Role:
 async def role_of(deps: Deps, *, telegram_id: int, language_code: str | None) -> Role:
     """Whether this person is a student, a parent (and of whom) and/or a teacher."""
     async with deps.db() as s:
-        student = await queries.get_student(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
         if student is not None:  # the common case (every student's /start): one query
             return Role(lang=student.language, student=True, guardian=False, teacher=False)
         lang = await caller_language(s, telegram_id=telegram_id, language_code=language_code)
-        guardian = await queries.get_guardian(s, telegram_id=telegram_id)
-        teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+        guardian = await queries.families.get_guardian(s, telegram_id=telegram_id)
+        teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
         children = (
-            await queries.children_of(s, guardian_telegram_id=telegram_id) if guardian else []
+            await queries.families.children_of(s, guardian_telegram_id=telegram_id)
+            if guardian
+            else []
         )
     return Role(
         lang=lang,

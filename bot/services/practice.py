@@ -15,18 +15,20 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
-from bot.services.deps import Deps, ProblemCard, waiting_for_model
+from bot.services.deps import Deps
+from bot.services.model_wait import waiting_for_model
 from bot.services.selection import Candidate, choose_problems
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
 from db import queries
 from db.models import PracticeSession, Streak
-from db.queries import AnsweringStudent, OpenSession, StreakSnapshot
+from db.queries.practice import AnsweringStudent, OpenSession, StreakSnapshot
 from problems.checking import Verdict, check_answer
 from problems.types import AnswerType
 
 if TYPE_CHECKING:
-    from bot.services.tutor import ModelVerdict
+    from bot.services.llm import ModelVerdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
     """Today's session: resume the unfinished one, say so if done, or choose new problems."""
     now = deps.clock()
     async with deps.db.begin() as s:
-        student, open_session = await queries.get_student_and_open_session(
+        student, open_session = await queries.practice.get_student_and_open_session(
             s, telegram_id=telegram_id
         )
         if student is None or student.grade is None:
@@ -120,14 +122,16 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
         if open_session is not None:
             if open_session.local_date != today:
                 # Yesterday's unfinished session carries over to today, if today has none.
-                existing = await queries.get_session_for_day(
+                existing = await queries.practice.get_session_for_day(
                     s, student_id=student.id, local_date=today
                 )
                 if existing is None:
                     open_session.local_date = today
             view = await _view(deps, s, open_session, lang)
             return PracticeOutcome(kind="problem", lang=lang, problem=view, resumed=True)
-        todays = await queries.get_session_for_day(s, student_id=student.id, local_date=today)
+        todays = await queries.practice.get_session_for_day(
+            s, student_id=student.id, local_date=today
+        )
         if todays is not None:
             return PracticeOutcome(
                 kind="done",
@@ -136,16 +140,16 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
             )
         candidates = [
             Candidate(pid, topic, difficulty)
-            for pid, topic, difficulty in await queries.active_problem_summaries(
+            for pid, topic, difficulty in await queries.problems.active_problem_summaries(
                 s, grade=student.grade
             )
         ]
         if not candidates:
             return PracticeOutcome(kind="no_problems", lang=lang, grade=student.grade)
-        history = await queries.student_history(s, student_id=student.id)
+        history = await queries.practice.student_history(s, student_id=student.id)
         wanted = deps.settings.problems_per_session
         ids = choose_problems(candidates, history, wanted, seed=f"{student.id}:{today}")
-        created = await queries.create_session_once(
+        created = await queries.practice.create_session_once(
             s, student_id=student.id, local_date=today, problem_ids=ids
         )
         view = await _view(deps, s, created, lang)
@@ -176,11 +180,11 @@ async def submit_answer(
         first = await _submit(deps, telegram_id, answer, update_id, session_id, position, choice)
         if not isinstance(first, _AskModel):
             return first
-        assert deps.tutor is not None
+        assert deps.llm is not None
         async with waiting_for_model():
             if on_model_call is not None:
                 await on_model_call()
-            verdict = await deps.tutor.grade_text_answer(
+            verdict = await deps.llm.grade_text_answer(
                 card=first.card,
                 answer=answer,
                 language=first.student.language,
@@ -210,7 +214,7 @@ async def _submit(
     choice: int | None = None,
 ) -> AnswerOutcome | _AskModel:
     async with deps.db.begin() as s:
-        student, practice = await queries.get_answering_student(
+        student, practice = await queries.practice.get_answering_student(
             s, telegram_id=telegram_id, update_id=update_id
         )
         if student is None or student.grade is None:
@@ -218,7 +222,7 @@ async def _submit(
         lang = student.language
         if not student.reachable:
             # They wrote to us again: reminders may resume.
-            await queries.set_student_reachable(s, student_id=student.id)
+            await queries.practice.set_student_reachable(s, student_id=student.id)
         if student.awaiting in ("name", "reminder"):
             return AnswerOutcome(kind="awaiting_input", lang=lang)
         if practice is None:
@@ -246,7 +250,7 @@ async def _submit(
         if (
             verdict is Verdict.INCORRECT
             and card.answer_type is AnswerType.TEXT
-            and deps.tutor is not None
+            and deps.llm is not None
         ):
             if student.update_recorded:
                 return AnswerOutcome(kind="duplicate", lang=lang)  # don't pay twice
@@ -311,7 +315,9 @@ async def _skip(
     deps: Deps, telegram_id: int, update_id: int, session_id: int, position: int
 ) -> AnswerOutcome:
     async with deps.db.begin() as s:
-        student, practice = await queries.get_answering_student(s, telegram_id=telegram_id)
+        student, practice = await queries.practice.get_answering_student(
+            s, telegram_id=telegram_id
+        )
         if student is None or student.grade is None:
             return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
         lang = student.language
@@ -372,7 +378,7 @@ async def _record(
         completed = False
         values = {"wrong_on_current": practice.wrong_on_current + 1}
     # The Response (unique per update id) and the session's compare-and-set step together.
-    inserted, moved = await queries.record_answer_once(
+    inserted, moved = await queries.practice.record_answer_once(
         s,
         current=practice,
         response={
@@ -436,7 +442,7 @@ async def _advance_streak(
         return step
     # Usually nobody touched the streak since the answer's first query read it: one write.
     state = step.state
-    if await queries.save_streak_if_unchanged(
+    if await queries.practice.save_streak_if_unchanged(
         s,
         student_id=student.id,
         seen=seen,
@@ -454,7 +460,7 @@ async def _advance_streak_locked(
     deps: Deps, s: AsyncSession, student_id: int, day: dt.date
 ) -> StreakStep:
     """The same, on the row locked for this transaction (it changed since it was read)."""
-    row = await queries.get_streak_for_update(s, student_id=student_id)
+    row = await queries.practice.get_streak_for_update(s, student_id=student_id)
     if row is None:
         row = Streak(
             student_id=student_id,
@@ -498,7 +504,7 @@ def _state(row: Streak) -> StreakState:
 async def _summary(
     s: AsyncSession, practice: PracticeSession, student_id: int, today: dt.date
 ) -> SessionSummary:
-    streak = await queries.get_streak(s, student_id=student_id)
+    streak = await queries.practice.get_streak(s, student_id=student_id)
     state = _state(streak) if streak is not None else StreakState()
     return SessionSummary(
         correct=practice.correct_count,
@@ -541,7 +547,9 @@ async def request_hint(
 ) -> HintOutcome:
     """Reveal hint ``level`` (1–3) of the current problem, once, and count it."""
     async with deps.db.begin() as s:
-        student, practice = await queries.get_student_and_open_session(s, telegram_id=telegram_id)
+        student, practice = await queries.practice.get_student_and_open_session(
+            s, telegram_id=telegram_id
+        )
         lang = student.language if student else "en"
         if student is None or practice is None:
             return HintOutcome(kind="no_session", lang=lang)
@@ -551,7 +559,7 @@ async def request_hint(
             return HintOutcome(kind="duplicate", lang=lang)
         if level > 3:
             return HintOutcome(kind="exhausted", lang=lang)
-        moved = await queries.update_session_if_unchanged(
+        moved = await queries.practice.update_session_if_unchanged(
             s,
             session_id=practice.id,
             position=practice.position,
@@ -565,12 +573,12 @@ async def request_hint(
         view = await _view(deps, s, practice, lang)
         student_id = student.id
     text = view.hints_shown[-1]
-    if not text and deps.tutor is not None:
+    if not text and deps.llm is not None:
         # The bank has no such hint: the model writes it once, outside any transaction.
         async with waiting_for_model():
             if on_model_call is not None:
                 await on_model_call()
-            generated = await deps.tutor.hint_for(
+            generated = await deps.llm.hint_for(
                 card=view.card, language=lang, level=level, student_id=student_id
             )
         if generated:
@@ -584,7 +592,9 @@ async def hint_text(deps: Deps, s: AsyncSession, card: ProblemCard, lang: str, l
     bank = card.hints.get(lang, ())
     if len(bank) >= level and bank[level - 1]:
         return bank[level - 1]
-    stored = await queries.get_generated_hint(s, problem_id=card.id, language=lang, level=level)
+    stored = await queries.hints.get_generated_hint(
+        s, problem_id=card.id, language=lang, level=level
+    )
     if stored:
         return stored
     return ""

@@ -37,9 +37,9 @@ async def holdings(deps: Deps, *, telegram_id: int, language_code: str | None) -
         lang = await families.caller_language(
             s, telegram_id=telegram_id, language_code=language_code
         )
-        student = await queries.get_student(s, telegram_id=telegram_id)
-        guardian = await queries.get_guardian(s, telegram_id=telegram_id)
-        teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
+        guardian = await queries.families.get_guardian(s, telegram_id=telegram_id)
+        teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
     return Holdings(
         lang=lang,
         student=student is not None,
@@ -54,10 +54,10 @@ async def delete_my_data(deps: Deps, *, telegram_id: int, language_code: str | N
         lang = await families.caller_language(
             s, telegram_id=telegram_id, language_code=language_code
         )
-        student = await queries.delete_student(s, telegram_id=telegram_id)
-        guardian = await queries.delete_guardian(s, telegram_id=telegram_id)
+        student = await queries.students.delete_student(s, telegram_id=telegram_id)
+        guardian = await queries.families.delete_guardian(s, telegram_id=telegram_id)
         # A teacher's classes (and their memberships and links) go with the teacher row.
-        teacher = await queries.delete_teacher(s, telegram_id=telegram_id)
+        teacher = await queries.classes.delete_teacher(s, telegram_id=telegram_id)
         # Summaries sent to a parent are keyed by their Telegram id, not by a student row.
-        await queries.delete_deliveries_to(s, recipient_id=telegram_id)
+        await queries.deliveries.delete_deliveries_to(s, recipient_id=telegram_id)
     return Holdings(lang=lang, student=student, guardian=guardian, teacher=teacher)

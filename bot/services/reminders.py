@@ -65,7 +65,7 @@ async def due_reminders(
     """
     due: list[DueReminder] = []
     async with db() as s:
-        for timezone in await queries.reminder_timezones(s):
+        for timezone in await queries.deliveries.reminder_timezones(s):
             try:
                 zone = ZoneInfo(timezone)
             except (ZoneInfoNotFoundError, ValueError):
@@ -74,15 +74,15 @@ async def due_reminders(
             local_now = now.astimezone(zone)
             today = local_now.date()
             midnight = dt.datetime.combine(today, dt.time(), tzinfo=zone).astimezone(dt.UTC)
-            candidates = await queries.reminder_candidates(
+            candidates = await queries.deliveries.reminder_candidates(
                 s, timezone=timezone, local_time=local_now.time(), joined_before=midnight
             )
             if not candidates:
                 continue
-            finished = await queries.completed_on(s, local_date=today)
+            finished = await queries.deliveries.completed_on(s, local_date=today)
             # Today's reminders were all claimed today; a day's margin covers clock skew
             # between processes (and the claim itself is the real guard anyway).
-            reminded = await queries.delivered_since(
+            reminded = await queries.deliveries.delivered_since(
                 s, kind=KIND, period=today.isoformat(), since=midnight - dt.timedelta(days=1)
             )
             for row in candidates:
@@ -110,4 +110,4 @@ async def due_reminders(
 async def mark_unreachable(db: async_sessionmaker[AsyncSession], *, student_id: int) -> None:
     """The student blocked the bot: no more reminders until they write to it again."""
     async with db.begin() as s:
-        await queries.set_student_unreachable(s, student_id=student_id)
+        await queries.students.set_student_unreachable(s, student_id=student_id)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from db.queries import ProblemHistory
+from db.queries.practice import ProblemHistory
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

@@ -53,17 +53,17 @@ async def collect_stats(deps: Deps) -> Stats:
     utc_midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     reminder = (Delivery.kind == "reminder", Delivery.status == "sent")
     async with deps.db() as s:
-        answers, correct = await queries.answer_totals(s)
+        answers, correct = await queries.stats.answer_totals(s)
         return Stats(
-            students=await queries.count_rows(s, Student),
-            parents=await queries.count_rows(s, Guardian),
-            teachers=await queries.count_rows(s, Teacher),
-            active_today=await queries.count_active_students(s, since=today),
-            active_week=await queries.count_active_students(s, since=monday),
-            sessions_completed=await queries.count_rows(
+            students=await queries.stats.count_rows(s, Student),
+            parents=await queries.stats.count_rows(s, Guardian),
+            teachers=await queries.stats.count_rows(s, Teacher),
+            active_today=await queries.stats.count_active_students(s, since=today),
+            active_week=await queries.stats.count_active_students(s, since=monday),
+            sessions_completed=await queries.stats.count_rows(
                 s, PracticeSession, PracticeSession.status == "completed"
             ),
-            sessions_completed_today=await queries.count_rows(
+            sessions_completed_today=await queries.stats.count_rows(
                 s,
                 PracticeSession,
                 PracticeSession.status == "completed",
@@ -71,11 +71,11 @@ async def collect_stats(deps: Deps) -> Stats:
             ),
             answers=answers,
             correct=correct,
-            reminders_sent=await queries.count_rows(s, Delivery, *reminder),
-            reminders_sent_today=await queries.count_rows(
+            reminders_sent=await queries.stats.count_rows(s, Delivery, *reminder),
+            reminders_sent_today=await queries.stats.count_rows(
                 s, Delivery, *reminder, Delivery.sent_at >= start_of_today
             ),
-            llm_cost_today=await queries.llm_cost_since(s, since=utc_midnight),
+            llm_cost_today=await queries.stats.llm_cost_since(s, since=utc_midnight),
         )
 
 
@@ -84,7 +84,7 @@ async def record_audit(
 ) -> None:
     """Write one operator action to the audit log."""
     async with deps.db.begin() as s:
-        await queries.add_audit(
+        await queries.stats.add_audit(
             s,
             actor_telegram_id=actor_telegram_id,
             action=action,
@@ -100,7 +100,7 @@ async def database_ok(deps: Deps) -> bool:
     """Whether the database answers a trivial query within two seconds (health check)."""
     try:
         async with asyncio.timeout(HEALTH_TIMEOUT), deps.db() as s:
-            await queries.ping(s)
+            await queries.stats.ping(s)
     except Exception:
         logger.warning("health check: the database did not answer", exc_info=True)
         return False

@@ -38,7 +38,7 @@ async def _profile(deps: Deps, student: Student, *, with_streak: bool = False) -
     current = longest = 0
     if with_streak:
         async with deps.db() as s:
-            row = await queries.get_streak(s, student_id=student.id)
+            row = await queries.practice.get_streak(s, student_id=student.id)
         if row is not None:
             state = StreakState(
                 current=row.current,
@@ -64,10 +64,10 @@ async def start(
 ) -> tuple[Profile, bool]:
     """Find or create the student; a new one starts by choosing a language."""
     async with deps.db.begin() as s:
-        student = await queries.get_student(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
         created = student is None
         if student is None:
-            student = await queries.create_student_once(
+            student = await queries.students.create_student_once(
                 s,
                 telegram_id=telegram_id,
                 name=clean_name(first_name or "") or "Student",
@@ -87,7 +87,7 @@ async def start(
 async def get_profile(deps: Deps, *, telegram_id: int) -> Profile | None:
     """The student's settings and streak, or None for someone who never pressed Start."""
     async with deps.db() as s:
-        student = await queries.get_student(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
     return None if student is None else await _profile(deps, student, with_streak=True)
 
 
@@ -96,7 +96,7 @@ async def set_language(deps: Deps, *, telegram_id: int, language: str) -> Profil
     if language not in ("en", "bn"):
         return None
     async with deps.db.begin() as s:
-        student = await queries.get_student(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
         if student is None:
             return None
         student.language = language
@@ -109,7 +109,7 @@ async def set_grade(deps: Deps, *, telegram_id: int, grade: int) -> tuple[Profil
     if grade not in (6, 7, 8):
         return None
     async with deps.db.begin() as s:
-        student = await queries.get_student(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
         if student is None:
             return None
         first_time = student.grade is None
@@ -121,7 +121,7 @@ async def set_grade(deps: Deps, *, telegram_id: int, grade: int) -> tuple[Profil
 async def await_input(deps: Deps, *, telegram_id: int, what: str) -> Profile | None:
     """Remember that the student's next text is a name or a reminder time, not an answer."""
     async with deps.db.begin() as s:
-        student = await queries.get_student(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
         if student is None:
             return None
         student.awaiting = what
@@ -161,7 +161,7 @@ class InputOutcome:
 async def receive_input(deps: Deps, *, telegram_id: int, text: str) -> InputOutcome:
     """Take the text the student was asked for (a name or a reminder time)."""
     async with deps.db.begin() as s:
-        student = await queries.get_student(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
         if student is None or student.awaiting not in ("name", "reminder"):
             return InputOutcome("none", None)
         if student.awaiting == "name":

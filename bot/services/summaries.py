@@ -94,7 +94,7 @@ def _week(student: Student, now: dt.datetime) -> tuple[dt.date, dt.date]:
 async def _streaks(
     s: AsyncSession, students: Sequence[Student], now: dt.datetime
 ) -> dict[int, tuple[int, int]]:
-    rows = await queries.streaks_of(s, student_ids=[st.id for st in students])
+    rows = await queries.stats.streaks_of(s, student_ids=[st.id for st in students])
     result = {}
     for student in students:
         row = rows.get(student.id)
@@ -122,8 +122,8 @@ async def child_reports(
     since = min(w[0] for w in windows.values())
     until = max(w[1] for w in windows.values())
     ids = [st.id for st in students]
-    activity = await queries.day_activity(s, student_ids=ids, since=since, until=until)
-    answers = await queries.topic_answers(s, student_ids=ids, since=since, until=until)
+    activity = await queries.stats.day_activity(s, student_ids=ids, since=since, until=until)
+    answers = await queries.stats.topic_answers(s, student_ids=ids, since=since, until=until)
     streaks = await _streaks(s, students, now)
 
     practised: defaultdict[int, set[dt.date]] = defaultdict(set)
@@ -194,12 +194,12 @@ async def parent_report(
     """
     now = deps.clock()
     async with deps.db.begin() as s:
-        guardian = await queries.get_guardian(s, telegram_id=telegram_id)
+        guardian = await queries.families.get_guardian(s, telegram_id=telegram_id)
         if guardian is None:
             return None
         if asked and not guardian.reachable:
             guardian.reachable = True
-        children = await queries.children_of(s, guardian_telegram_id=telegram_id)
+        children = await queries.families.children_of(s, guardian_telegram_id=telegram_id)
         reports = await child_reports(s, children, now)
         return ParentReport(
             lang=guardian.language,
@@ -215,20 +215,20 @@ async def teacher_report(
     """The caller's own classes (or one of them) this week; None when the caller is no teacher."""
     now = deps.clock()
     async with deps.db() as s:
-        teacher = await queries.get_teacher(s, telegram_id=telegram_id)
+        teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
         if teacher is None:
             return None
-        classes = await queries.classes_of(s, teacher_telegram_id=telegram_id)
+        classes = await queries.classes.classes_of(s, teacher_telegram_id=telegram_id)
         if class_id is not None:
             classes = [c for c in classes if c.id == class_id]
-        members = await queries.members_of(s, class_ids=[c.id for c in classes])
+        members = await queries.classes.members_of(s, class_ids=[c.id for c in classes])
         students = list({st.id: st for _, st in members}.values())
         weeks = {st.id: _week(st, now) for st in students}
         ids = list(weeks)
         since = min((w[0] for w in weeks.values()), default=now.date())
         until = max((w[1] for w in weeks.values()), default=now.date())
-        activity = await queries.day_activity(s, student_ids=ids, since=since, until=until)
-        answers = await queries.topic_answers(s, student_ids=ids, since=since, until=until)
+        activity = await queries.stats.day_activity(s, student_ids=ids, since=since, until=until)
+        answers = await queries.stats.topic_answers(s, student_ids=ids, since=since, until=until)
         streaks = await _streaks(s, students, now)
 
     days: defaultdict[int, set[dt.date]] = defaultdict(set)
@@ -297,7 +297,7 @@ async def due_summaries(deps: Deps, *, now: dt.datetime) -> list[DueSummary]:
     """
     due: list[DueSummary] = []
     async with deps.db() as s:
-        for guardian in await queries.guardians_to_summarise(s):
+        for guardian in await queries.deliveries.guardians_to_summarise(s):
             local = _evening(now, guardian.timezone)
             if local is None:
                 continue
@@ -319,7 +319,7 @@ async def due_summaries(deps: Deps, *, now: dt.datetime) -> list[DueSummary]:
                         guardian.telegram_id,
                     )
                 )
-        for teacher in await queries.teachers_with_classes(s):
+        for teacher in await queries.deliveries.teachers_with_classes(s):
             local = _evening(now, teacher.timezone)
             if local is None or local.weekday() != SUMMARY_WEEKDAY:
                 continue
@@ -328,7 +328,7 @@ async def due_summaries(deps: Deps, *, now: dt.datetime) -> list[DueSummary]:
                 due.append(
                     DueSummary("weekly_class", teacher.telegram_id, period, teacher.telegram_id)
                 )
-            for school_class in await queries.classes_of(
+            for school_class in await queries.classes.classes_of(
                 s, teacher_telegram_id=teacher.telegram_id
             ):
                 if school_class.group_chat_id is not None:
@@ -346,7 +346,9 @@ async def due_summaries(deps: Deps, *, now: dt.datetime) -> list[DueSummary]:
         settled: set[tuple[str, str, int]] = set()
         for kind, period in {(d.kind, d.period) for d in due}:
             ids = [d.chat_id for d in due if (d.kind, d.period) == (kind, period)]
-            done = await queries.delivered(s, kind=kind, period=period, recipient_ids=ids)
+            done = await queries.deliveries.delivered(
+                s, kind=kind, period=period, recipient_ids=ids
+            )
             settled |= {(kind, period, chat_id) for chat_id in done}
     return [d for d in due if (d.kind, d.period, d.chat_id) not in settled]
 
@@ -355,9 +357,9 @@ async def mark_unreachable(deps: Deps, *, telegram_id: int, kind: str) -> None:
     """A parent or teacher blocked the bot: no more scheduled summaries until they write."""
     async with deps.db.begin() as s:
         person = (
-            await queries.get_guardian(s, telegram_id=telegram_id)
+            await queries.families.get_guardian(s, telegram_id=telegram_id)
             if kind.endswith("_parent")
-            else await queries.get_teacher(s, telegram_id=telegram_id)
+            else await queries.classes.get_teacher(s, telegram_id=telegram_id)
         )
         if person is not None:
             person.reachable = False

@@ -18,9 +18,10 @@ from bench.botproc import SqlCounter
 from bench.common import ModelProcess
 from bench.load import Answer, ReplyTracker, open_loop, summarize
 from bot.app import build_application, running
-from bot.emulator import BotApiEmulator
 from bot.services import practice
-from bot.services.deps import Deps, ProblemCard
+from bot.services.cards import ProblemCard
+from bot.services.deps import Deps
+from botapi_emulator import BotApiEmulator
 from db import queries
 from db.models import Response
 from tests.conftest import sample_bank_deps
@@ -41,7 +42,7 @@ async def smoke_deps(pg_url: str, sample_bank) -> AsyncIterator[Deps]:
 
 async def _session_cards(deps: Deps, telegram_id: int) -> list[ProblemCard]:
     async with deps.db() as s:
-        _, session = await queries.get_answering_student(s, telegram_id=telegram_id)
+        _, session = await queries.practice.get_answering_student(s, telegram_id=telegram_id)
         assert session is not None
         cards = await deps.problems.get_many(s, session.problem_ids)
     return [cards[pid] for pid in session.problem_ids]

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import build_application, running
-from bot.emulator import ApiCall, BotApiEmulator
 from bot.services.deps import Deps
+from botapi_emulator import ApiCall, BotApiEmulator
 from tests.conftest import sample_bank_deps
 
 pytestmark = pytest.mark.filterwarnings(

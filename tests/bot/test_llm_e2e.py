@@ -12,12 +12,12 @@ from sqlalchemy import func, select, update
 
 from bot.app import build_application, running
 from bot.config import Settings
-from bot.emulator import BotApiEmulator
 from bot.services import practice
 from bot.services.banks import load_banks
 from bot.services.deps import Deps
-from bot.services.tutor import Tutor
-from bot.webhook import serving
+from bot.services.llm import LanguageModel
+from bot.serving.webhook import serving
+from botapi_emulator import BotApiEmulator
 from db.engine import create_engine, create_sessionmaker
 from db.models import CostRecord, GeneratedHint, PracticeSession, Response
 from problems.bank import parse_banks
@@ -65,13 +65,13 @@ async def llm_deps(pg_url: str, fake: FakeOpenAIServer, tmp_path: Path) -> Async
     )
     db = create_sessionmaker(engine)
     clock = FakeClock()
-    tutor = Tutor(settings=settings, db=db, clock=clock)
+    tutor = LanguageModel(settings=settings, db=db, clock=clock)
     bank = tmp_path / "llm.yaml"
     bank.write_text(BANK, encoding="utf-8")
     parsed = parse_banks([bank])
     assert not parsed.errors, parsed.errors
     await load_banks(db, parsed.problems, parsed.files)
-    yield Deps(db=db, settings=settings, clock=clock, tutor=tutor)
+    yield Deps(db=db, settings=settings, clock=clock, llm=tutor)
     await tutor.aclose()
     async with engine.begin() as conn:
         await conn.execute(TRUNCATE_ALL)

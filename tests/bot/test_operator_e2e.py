@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from bot.app import build_application, running
 from bot.cli import main
-from bot.emulator import BotApiEmulator
 from bot.services import stats
 from bot.services.deps import Deps
+from botapi_emulator import BotApiEmulator
 from db.engine import create_engine, create_sessionmaker
 from db.models import AuditLog, CostRecord, Delivery, Teacher
 from tests.bot.conftest import ChatUser

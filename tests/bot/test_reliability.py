@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.app import build_application, running
-from bot.emulator import BotApiEmulator
 from bot.services.deps import Deps
+from botapi_emulator import BotApiEmulator
 from db.models import PracticeSession, Response, Student
 from tests.bot.conftest import ChatUser
 from tests.bot.test_student_flow import _current_card, _onboard

@@ -19,13 +19,13 @@ import telegram
 from sqlalchemy import insert, select, text
 
 from bot.app import build_application
-from bot.emulator import BotApiEmulator
-from bot.jobs import CONCURRENCY, reminder_text, send_due_reminders
-from bot.request import AiohttpRequest
-from bot.sender import RateLimitedSender
+from bot.jobs.reminders import CONCURRENCY, reminder_text, send_due_reminders
+from bot.jobs.sender import RateLimitedSender
 from bot.services import deliveries
 from bot.services.deps import Deps
 from bot.services.reminders import DueReminder
+from bot.serving.http import AiohttpRequest
+from botapi_emulator import BotApiEmulator
 from db.engine import create_engine, create_sessionmaker
 from db.models import Delivery, Streak, Student
 from tests.conftest import FakeClock

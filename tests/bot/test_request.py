@@ -13,7 +13,7 @@ import telegram
 from aiohttp import web
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.request import AiohttpRequest
+from bot.serving.http import AiohttpRequest
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 import telegram
 
-from bot.emulator import ApiCall, BotApiEmulator
-from bot.request import AiohttpRequest
-from bot.sender import RateLimitedSender, SendResult
+from bot.jobs.sender import RateLimitedSender, SendResult
+from bot.serving.http import AiohttpRequest
+from botapi_emulator import ApiCall, BotApiEmulator
 
 # PTB's own RetryAfter constructor reads the deprecated int ``retry_after``.
 pytestmark = pytest.mark.filterwarnings(

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from bot.emulator import BotApiEmulator
 from bot.services.deps import Deps
+from botapi_emulator import BotApiEmulator
 from db.models import PracticeSession, Response, Streak, Student
 from tests.bot.conftest import ChatUser
 from tests.conftest import FakeClock

@@ -10,11 +10,11 @@ import pytest
 import telegram
 from sqlalchemy import func, select
 
-from bot.emulator import BotApiEmulator
-from bot.sender import RateLimitedSender
+from bot.jobs.sender import RateLimitedSender
+from bot.jobs.summaries import send_due_summaries
 from bot.services import classes
 from bot.services.deps import Deps
-from bot.summary_jobs import send_due_summaries
+from botapi_emulator import BotApiEmulator
 from db.models import ClassMember, SchoolClass, Teacher
 from tests.bot.conftest import ChatUser
 from tests.conftest import FakeClock

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.emulator import BotApiEmulator
-from bot.runner import webhook_problem
 from bot.services.deps import Deps
-from bot.webhook import serving, webhook_path
+from bot.serving.runner import webhook_problem
+from bot.serving.webhook import serving, webhook_path
+from botapi_emulator import BotApiEmulator
 from db.engine import create_engine, create_sessionmaker
 from db.models import GuardianLink, Student
 from tests.bot.conftest import ChatUser

@@ -295,9 +295,9 @@ async def test_delete_my_data_keeps_anonymous_answers(deps: Deps, loaded_bank) -
     answers = await _count(deps, Response)
     assert answers == 5
     async with deps.db.begin() as s:  # and the model was paid for one of their answers
-        student = await queries.get_student(s, telegram_id=STUDENT)
+        student = await queries.students.get_student(s, telegram_id=STUDENT)
         assert student is not None
-        await queries.reserve_llm_call(
+        await queries.spend.reserve_llm_call(
             s,
             day=dt.date(2026, 3, 10),
             cost=Decimal("0.001"),

@@ -418,7 +418,7 @@ async def test_a_tapped_option_is_graded_by_position(deps, tmp_path) -> None:
 
 
 def test_bengali_students_see_word_answers_in_bengali(sample_bank) -> None:
-    from bot.services.deps import ProblemCard
+    from bot.services.cards import ProblemCard
     from db.models import Problem
 
     spec = next(p.spec for p in sample_bank.problems if p.spec.answer_type == "text")

@@ -10,17 +10,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
-import socket
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
-from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
+from bot.jobs.delivery import FanoutResult, deliver_once, worker_name
+from bot.jobs.sender import RateLimitedSender
 from bot.keyboards import practice_keyboard
-from bot.sender import RateLimitedSender, SendResult
 from bot.services import deliveries, reminders
 from bot.services.deps import Deps
 from bot.services.reminders import DueReminder
@@ -36,104 +33,11 @@ CHUNK = 250
 FIRST_RUN_AFTER = 10.0
 
 
-@dataclass(frozen=True, slots=True)
-class FanoutResult:
-    sent: int = 0
-    blocked: int = 0
-    failed: int = 0
-    skipped_already_claimed: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.sent + self.blocked + self.failed + self.skipped_already_claimed
-
-
-def worker_name() -> str:
-    """Who holds a claim: host and process id (the ledger column takes 64 characters)."""
-    return f"{socket.gethostname()}:{os.getpid()}"[-64:]
-
-
 def reminder_text(due: DueReminder, *, count: int) -> str:
     """The reminder in the student's language: the streak warning when today decides it."""
     if due.streak_at_risk:
         return t(due.language, "reminder_streak", name=due.name, current=due.streak_current)
     return t(due.language, "reminder", name=due.name, count=count)
-
-
-async def deliver_once(
-    deps: Deps,
-    sender: RateLimitedSender,
-    *,
-    kind: str,
-    chat_id: int,
-    period: str,
-    worker: str,
-    text: Callable[[], Awaitable[str | None]],
-    on_blocked: Callable[[], Awaitable[None]],
-    student_id: int | None = None,
-    reply_markup: InlineKeyboardMarkup | None = None,
-    stale_after: dt.timedelta = deliveries.STALE_AFTER,
-) -> str:
-    """Claim, send and record one scheduled message (a reminder, a summary).
-
-    Returns "sent", "blocked", "failed", "empty" (nothing to say) or "skipped" (another
-    worker has it). ``text`` is built only once the claim is ours.
-    """
-    # Claim only once sending is possible, so a long flood pause cannot age a claim into
-    # looking abandoned while this worker still means to send it.
-    await sender.wait_unpaused()
-    claimed = await deliveries.claim(
-        deps.db,
-        kind=kind,
-        recipient_id=chat_id,
-        period=period,
-        student_id=student_id,
-        worker=worker,
-        now=deps.clock(),
-        stale_after=stale_after,
-    )
-    if not claimed:
-        return "skipped"
-
-    async def failed(error: str, *, give_up: bool) -> None:
-        await deliveries.mark_failed(
-            deps.db, kind=kind, recipient_id=chat_id, period=period, error=error, give_up=give_up
-        )
-
-    body = await text()
-    if body is None:
-        await failed("nothing to send", give_up=True)
-        return "empty"
-    still_ours = True
-
-    async def before_request() -> bool:
-        nonlocal still_ours
-        still_ours = await deliveries.mark_sending(
-            deps.db,
-            kind=kind,
-            recipient_id=chat_id,
-            period=period,
-            worker=worker,
-            now=deps.clock(),
-        )
-        return still_ours
-
-    result = await sender.send(
-        chat_id, body, reply_markup=reply_markup, before_request=before_request
-    )
-    if not still_ours:
-        return "skipped"  # our claim went stale and another worker took it over
-    if result is SendResult.SENT:
-        await deliveries.mark_sent(
-            deps.db, kind=kind, recipient_id=chat_id, period=period, now=deps.clock()
-        )
-        return "sent"
-    if result is SendResult.BLOCKED:
-        await on_blocked()
-        await failed("blocked", give_up=True)
-        return "blocked"
-    await failed("send failed", give_up=False)
-    return "failed"
 
 
 async def _remind(
@@ -236,7 +140,7 @@ async def reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("reminder run failed; the next run tries again", exc_info=True)
 
 
-def register_jobs(app: Application, settings: Settings) -> None:
+def register_reminder_job(app: Application, settings: Settings) -> None:
     """Check for due reminders every ``reminder_check_interval_seconds``, soon after start."""
     if app.job_queue is None:
         logger.warning("no JobQueue (install python-telegram-bot[job-queue]): reminders are off")

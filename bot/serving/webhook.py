@@ -36,7 +36,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.services import stats
-from bot.services.deps import Deps, on_model_wait, reset_model_wait_hook
+from bot.services.deps import Deps
+from bot.services.model_wait import on_wait_started
 
 logger = logging.getLogger(__name__)
 
@@ -81,13 +82,10 @@ def build_web_app(
             if not waiting.done():
                 waiting.set_result(None)
 
-        token = on_model_wait(model_wait_started)
-        try:  # the task copies the context, and with it the hook
+        with on_wait_started(model_wait_started):  # the task copies the context, hook too
             work = asyncio.create_task(
                 app.update_processor.process_update(update, app.process_update(update))
             )
-        finally:
-            reset_model_wait_hook(token)
         pending.add(work)
         work.add_done_callback(pending.discard)
         await asyncio.wait((work, waiting), return_when=asyncio.FIRST_COMPLETED)

@@ -14,16 +14,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.services.deps import ProblemCard
-from bot.services.tutor import (
+from bot.services.cards import ProblemCard
+from bot.services.llm import LanguageModel, ModelVerdict, release_stale_reservations
+from bot.services.llm.prompts import (
     ANSWER_EVALUATION,
     GRADING_MAX_COMPLETION_TOKENS,
     HINT_GENERATION,
     HINT_MAX_COMPLETION_TOKENS,
-    ModelVerdict,
-    Tutor,
     looks_like_instructions,
-    release_stale_reservations,
 )
 from db import queries
 from db.engine import create_engine, create_sessionmaker
@@ -78,13 +76,13 @@ async def fake():
 
 @pytest.fixture
 async def make_tutor(deps, fake, clock):
-    made: list[Tutor] = []
+    made: list[LanguageModel] = []
 
-    def make(*, db=None, base_url: str | None = None, **overrides: object) -> Tutor:
+    def make(*, db=None, base_url: str | None = None, **overrides: object) -> LanguageModel:
         settings = make_settings(
             deps.settings.database_url, base_url or fake.base_url, **overrides
         )
-        tutor = Tutor(settings=settings, db=db or deps.db, clock=clock)
+        tutor = LanguageModel(settings=settings, db=db or deps.db, clock=clock)
         made.append(tutor)
         return tutor
 
@@ -94,7 +92,7 @@ async def make_tutor(deps, fake, clock):
 
 
 @pytest.fixture
-def tutor(make_tutor) -> Tutor:
+def tutor(make_tutor) -> LanguageModel:
     return make_tutor()
 
 
@@ -108,7 +106,7 @@ async def card(deps, key: str) -> ProblemCard:
 async def student_id(deps, telegram_id: int, language: str = "en") -> int:
     await onboard(deps, telegram_id, language=language)
     async with deps.db() as s:
-        student = await queries.get_student(s, telegram_id=telegram_id)
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
     assert student is not None
     return student.id
 
@@ -123,7 +121,7 @@ async def add_spend(deps, amount: str, *, at: dt.datetime, student: int | None =
     cost, day = Decimal(amount), at.astimezone(dt.UTC).date()
     unlimited = Decimal(10**6)
     async with deps.db.begin() as s:
-        reservation = await queries.reserve_llm_call(
+        reservation = await queries.spend.reserve_llm_call(
             s,
             day=day,
             cost=cost,
@@ -135,7 +133,7 @@ async def add_spend(deps, amount: str, *, at: dt.datetime, student: int | None =
             problem_id=None,
             created_at=at,
         )
-        await queries.settle_llm_call(
+        await queries.spend.settle_llm_call(
             s,
             record_id=reservation.record_id,
             day=day,
@@ -166,11 +164,13 @@ def closed_port() -> int:
 async def test_no_api_key_means_no_tutor(deps, clock):
     settings = make_settings(deps.settings.database_url, "http://127.0.0.1:9/v1")
     assert (
-        Tutor.from_settings(settings.model_copy(update={"openai_api_key": None}), deps.db, clock)
+        LanguageModel.from_settings(
+            settings.model_copy(update={"openai_api_key": None}), deps.db, clock
+        )
         is None
     )
-    tutor = Tutor.from_settings(settings, deps.db, clock)
-    assert isinstance(tutor, Tutor)
+    tutor = LanguageModel.from_settings(settings, deps.db, clock)
+    assert isinstance(tutor, LanguageModel)
     await tutor.aclose()
 
 
@@ -259,7 +259,7 @@ async def test_unknown_model_costs_nothing_and_warns(make_tutor, fake, deps, loa
     tutor = make_tutor(openai_model="some-local-model")
     problem = await card(deps, NUMERIC_KEY)
     fake.reply(FakeReply(hint_json("Undo the adding."), prompt_tokens=500, completion_tokens=20))
-    with caplog.at_level(logging.WARNING, logger="bot.services.tutor"):
+    with caplog.at_level(logging.WARNING, logger="bot.services.llm"):
         assert await tutor.generate_hint(card=problem, language="en", level=1, student_id=None)
     [record] = await records(deps.db)
     assert record.status == "ok" and record.model == "some-local-model"
@@ -397,7 +397,7 @@ async def test_no_connection_is_held_during_the_call(make_tutor, fake, deps, eng
 async def test_hint_that_reveals_the_answer_is_discarded(tutor, fake, deps, loaded_bank, caplog):
     problem = await card(deps, NUMERIC_KEY)
     fake.reply(FakeReply(hint_json("Subtract 9 from 23 to get 14."), prompt_tokens=300))
-    with caplog.at_level(logging.INFO, logger="bot.services.tutor"):
+    with caplog.at_level(logging.INFO, logger="bot.services.llm"):
         assert (
             await tutor.generate_hint(card=problem, language="en", level=3, student_id=None)
             is None
@@ -427,7 +427,9 @@ async def test_hint_for_generates_once_then_reads_the_store(tutor, fake, deps, l
     assert first == second == "Undo the adding."
     assert fake.calls == 1
     async with deps.db() as s:
-        stored = await queries.get_generated_hint(s, problem_id=problem.id, language="en", level=2)
+        stored = await queries.hints.get_generated_hint(
+            s, problem_id=problem.id, language="en", level=2
+        )
     assert stored == "Undo the adding."
 
 

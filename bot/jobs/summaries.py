@@ -15,9 +15,9 @@ from collections.abc import Iterator
 
 from telegram.ext import Application, ContextTypes
 
-from bot import reports
-from bot.jobs import deliver_once, worker_name
-from bot.sender import RateLimitedSender
+from bot import messages
+from bot.jobs.delivery import deliver_once, worker_name
+from bot.jobs.sender import RateLimitedSender
 from bot.services import classes, summaries
 from bot.services.deps import Deps
 from bot.services.summaries import DueSummary
@@ -40,11 +40,11 @@ async def summary_text(deps: Deps, due: DueSummary) -> str | None:
         report = await summaries.parent_report(deps, telegram_id=due.owner_id)
         if report is None or not report.children:
             return None
-        return reports.parent_text(report, header=header)
+        return messages.parent_text(report, header=header)
     teacher = await summaries.teacher_report(deps, telegram_id=due.owner_id, class_id=due.class_id)
     if teacher is None or not teacher.classes:
         return None
-    return reports.class_text(teacher, header=header)
+    return messages.class_text(teacher, header=header)
 
 
 async def _deliver(deps: Deps, sender: RateLimitedSender, due: DueSummary, *, worker: str) -> str:

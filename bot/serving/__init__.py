@@ -1,0 +1,1 @@
+"""How the bot meets Telegram: polling (``runner``), webhooks (``webhook``), HTTP (``http``)."""

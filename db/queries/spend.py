@@ -1,0 +1,230 @@
+"""The language-model budget: reserve before a call, settle after it, release stale ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, insert, text, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    CostRecord,
+    LlmSpend,
+)
+
+# ---------------------------------------------------------------- the language-model budget
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A cost record for one model call: ``granted`` (status ``reserved``) or refused."""
+
+    record_id: int
+    granted: bool
+    refused_by: str | None = None  # "global" or "student" when refused
+
+
+# PostgreSQL, one statement (run it in autocommit): add the worst case to today's total if the
+# total is still under its cap, then to the student's total likewise, then write the cost
+# record saying which happened. ON CONFLICT DO UPDATE ... WHERE re-checks the cap on the row's
+# newest version under its row lock, which is released when the statement ends, so concurrent
+# callers never wait on a lock held across a network round trip.
+_RESERVE_PG = text(
+    """
+WITH g AS (
+    INSERT INTO llm_spend AS t (day, scope, spent_usd)
+    VALUES (CAST(:day AS DATE), 0, CAST(:cost AS NUMERIC))
+    ON CONFLICT (day, scope) DO UPDATE SET spent_usd = t.spent_usd + EXCLUDED.spent_usd
+    WHERE t.spent_usd < CAST(:global_cap AS NUMERIC)
+    RETURNING scope
+), s AS (
+    INSERT INTO llm_spend AS t (day, scope, spent_usd)
+    SELECT CAST(:day AS DATE), CAST(:scope AS BIGINT), CAST(:cost AS NUMERIC)
+    FROM g WHERE CAST(:scope AS BIGINT) > 0
+    ON CONFLICT (day, scope) DO UPDATE SET spent_usd = t.spent_usd + EXCLUDED.spent_usd
+    WHERE t.spent_usd < CAST(:student_cap AS NUMERIC)
+    RETURNING scope
+), verdict AS (
+    SELECT EXISTS (SELECT 1 FROM g) AS global_ok,
+           (CAST(:scope AS BIGINT) = 0 OR EXISTS (SELECT 1 FROM s)) AS student_ok
+), rec AS (
+    INSERT INTO cost_records (operation, model, prompt_tokens, cached_tokens,
+                              completion_tokens, tokens_used, cost_usd, latency_ms, status,
+                              student_id, problem_id, created_at)
+    SELECT CAST(:operation AS VARCHAR), CAST(:model AS VARCHAR), 0, 0, 0, 0,
+           CASE WHEN global_ok AND student_ok THEN CAST(:cost AS NUMERIC) ELSE 0 END, 0,
+           CASE WHEN global_ok AND student_ok THEN 'reserved' ELSE 'budget_exceeded' END,
+           CAST(:student_id AS INTEGER), CAST(:problem_id AS INTEGER),
+           CAST(:created_at AS TIMESTAMPTZ)
+    FROM verdict
+    RETURNING id
+)
+SELECT rec.id, verdict.global_ok, verdict.student_ok FROM rec, verdict
+"""
+)
+
+
+def _add_spend(day: dt.date, scope: int, cost: Decimal, cap: Decimal) -> Any:
+    stmt = sqlite.insert(LlmSpend).values(day=day, scope=scope, spent_usd=cost)
+    return stmt.on_conflict_do_update(
+        index_elements=["day", "scope"],
+        set_={"spent_usd": LlmSpend.spent_usd + stmt.excluded.spent_usd},
+        where=LlmSpend.spent_usd < cap,
+    ).returning(LlmSpend.scope)
+
+
+async def reserve_llm_call(
+    session: AsyncSession,
+    *,
+    day: dt.date,
+    cost: Decimal,
+    global_cap: Decimal,
+    student_cap: Decimal,
+    operation: str,
+    model: str,
+    student_id: int | None,
+    problem_id: int | None,
+    created_at: dt.datetime,
+) -> Reservation:
+    """Reserve ``cost`` against today's global and per-student caps and record the call.
+
+    A cap counts as reached once the total (reservations in flight included) is at or over
+    it, so concurrent calls overshoot a cap by at most one call. On PostgreSQL give a session
+    in autocommit (one statement); on SQLite a transaction (its write lock serializes).
+    """
+    conn = await session.connection()
+    scope = student_id or 0
+    record = {
+        "operation": operation,
+        "model": model,
+        "student_id": student_id,
+        "problem_id": problem_id,
+        "created_at": created_at,
+    }
+    if global_cap <= 0 or (scope and student_cap <= 0):
+        global_ok, student_ok = global_cap > 0, False
+    elif conn.dialect.name == "postgresql":
+        params = record | {"day": day, "scope": scope, "cost": cost}
+        params |= {"global_cap": global_cap, "student_cap": student_cap}
+        record_id, global_ok, student_ok = (await conn.execute(_RESERVE_PG, params)).one()
+        if global_ok and not student_ok:
+            await _take_back(session, day=day, scopes=(0,), cost=cost)
+        return _reservation(record_id, global_ok, student_ok)
+    else:
+        global_ok = (await conn.execute(_add_spend(day, 0, cost, global_cap))).first() is not None
+        student_ok = not scope
+        if global_ok and scope:
+            added = await conn.execute(_add_spend(day, scope, cost, student_cap))
+            student_ok = added.first() is not None
+            if not student_ok:
+                await _take_back(session, day=day, scopes=(0,), cost=cost)
+    granted = global_ok and student_ok
+    record_id = (
+        await conn.execute(
+            insert(CostRecord)
+            .values(
+                **record,
+                prompt_tokens=0,
+                cached_tokens=0,
+                completion_tokens=0,
+                tokens_used=0,
+                cost_usd=cost if granted else Decimal(0),
+                latency_ms=0,
+                status="reserved" if granted else "budget_exceeded",
+            )
+            .returning(CostRecord.id)
+        )
+    ).scalar_one()
+    return _reservation(record_id, global_ok, student_ok)
+
+
+def _reservation(record_id: int, global_ok: bool, student_ok: bool) -> Reservation:
+    refused = None if global_ok and student_ok else "global" if not global_ok else "student"
+    return Reservation(int(record_id), refused is None, refused)
+
+
+async def _take_back(
+    session: AsyncSession, *, day: dt.date, scopes: Sequence[int], cost: Decimal
+) -> None:
+    await session.execute(
+        update(LlmSpend)
+        .where(LlmSpend.day == day, LlmSpend.scope.in_(scopes))
+        .values(spent_usd=LlmSpend.spent_usd - cost)
+    )
+
+
+# PostgreSQL, one statement: settle the cost record and give back to today's totals what
+# the call cost less than its reservation (a data-modifying CTE always runs).
+_SETTLE_PG = text(
+    """
+WITH spend AS (
+    UPDATE llm_spend SET spent_usd = spent_usd - CAST(:give_back AS NUMERIC)
+    WHERE CAST(:give_back AS NUMERIC) <> 0 AND day = CAST(:day AS DATE)
+      AND scope IN (0, CAST(:scope AS BIGINT))
+    RETURNING scope
+)
+UPDATE cost_records
+SET cost_usd = CAST(:cost AS NUMERIC), status = CAST(:status AS VARCHAR),
+    prompt_tokens = CAST(:prompt_tokens AS INTEGER),
+    cached_tokens = CAST(:cached_tokens AS INTEGER),
+    completion_tokens = CAST(:completion_tokens AS INTEGER),
+    tokens_used = CAST(:tokens_used AS INTEGER), latency_ms = CAST(:latency_ms AS INTEGER)
+WHERE id = CAST(:record_id AS INTEGER)
+"""
+)
+
+
+async def settle_llm_call(
+    session: AsyncSession,
+    *,
+    record_id: int,
+    day: dt.date,
+    student_id: int | None,
+    reserved: Decimal,
+    cost: Decimal,
+    status: str,
+    prompt_tokens: int = 0,
+    cached_tokens: int = 0,
+    completion_tokens: int = 0,
+    tokens_used: int = 0,
+    latency_ms: int = 0,
+) -> None:
+    """Write what a reserved call really used, and move the day's totals from the reserved
+    worst case to the real ``cost``. One statement on PostgreSQL (every model call pays it)."""
+    values = {
+        "status": status,
+        "prompt_tokens": prompt_tokens,
+        "cached_tokens": cached_tokens,
+        "completion_tokens": completion_tokens,
+        "tokens_used": tokens_used,
+        "latency_ms": latency_ms,
+    }
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        params = values | {"record_id": record_id, "cost": cost, "day": day}
+        params |= {"scope": student_id or 0, "give_back": reserved - cost}
+        await conn.execute(_SETTLE_PG, params)
+        return
+    table = cast(Table, CostRecord.__table__)
+    await conn.execute(
+        update(table).where(table.c.id == record_id).values(cost_usd=cost, **values)
+    )
+    if cost != reserved:
+        scopes = (0, student_id) if student_id else (0,)
+        await _take_back(session, day=day, scopes=scopes, cost=reserved - cost)
+
+
+async def close_stale_reservations(session: AsyncSession, *, before: dt.datetime) -> int:
+    """Mark reservations made before ``before`` as errors (their process died mid-call)."""
+    result = await session.execute(
+        update(CostRecord)
+        .where(CostRecord.status == "reserved", CostRecord.created_at < before)
+        .values(status="error")
+        .execution_options(synchronize_session=False)
+    )
+    return int(cast("CursorResult[Any]", result).rowcount)
