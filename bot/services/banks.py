@@ -7,10 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import GeneratedHint, Problem
+from db import queries
 from problems.bank import BankProblem
 
 BATCH = 1000
@@ -65,11 +64,7 @@ async def sync_problems(
     now = dt.datetime.now(dt.UTC)
     existing = {
         key: (pid, content_hash, active, source)
-        for key, pid, content_hash, active, source in await session.execute(
-            select(
-                Problem.key, Problem.id, Problem.content_hash, Problem.active, Problem.source_file
-            )
-        )
+        for key, pid, content_hash, active, source in await queries.problems.bank_index(session)
     }
     to_create: list[dict[str, Any]] = []
     to_update: list[dict[str, Any]] = []
@@ -94,27 +89,23 @@ async def sync_problems(
     done, total = 0, len(to_create) + len(to_update) + len(retire_ids)
     for start in range(0, len(to_create), BATCH):
         chunk = to_create[start : start + BATCH]
-        await session.execute(insert(Problem), chunk)
+        await queries.problems.insert_problems(session, chunk)
         done += len(chunk)
         if progress:
             progress(done, total)
     changed_content = [r["id"] for r in to_update if existing[r["key"]][1] != r["content_hash"]]
     for start in range(0, len(to_update), BATCH):
         chunk = to_update[start : start + BATCH]
-        await session.execute(update(Problem), chunk)
+        await queries.problems.update_problems(session, chunk)
         done += len(chunk)
         if progress:
             progress(done, total)
     if changed_content:
         # Generated hints were written for the old question; let them be made again.
-        await session.execute(
-            delete(GeneratedHint).where(GeneratedHint.problem_id.in_(changed_content))
-        )
+        await queries.hints.forget_generated_hints(session, problem_ids=changed_content)
     for start in range(0, len(retire_ids), BATCH):
         ids = retire_ids[start : start + BATCH]
-        await session.execute(
-            update(Problem).where(Problem.id.in_(ids)).values(active=False, updated_at=now)
-        )
+        await queries.problems.retire_problems(session, ids=ids, now=now)
         done += len(ids)
         if progress:
             progress(done, total)

@@ -10,16 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import Date, case, cast, distinct, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.sql.elements import ColumnElement
 
 from bot.config import ModelPrice
-from db.models import CostRecord, Response
-
-GroupBy = Literal["day", "operation", "model", "student"]
+from db import queries
+from db.queries.spend import GroupBy
 
 # cost_usd is Numeric(12, 8): amounts are kept to a millionth of a cent.
 MONEY_PLACES = Decimal("0.00000001")
@@ -89,28 +86,6 @@ def as_money(value: Any) -> Decimal:
     return value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _utc_day(session: AsyncSession) -> ColumnElement[Any]:
-    """The UTC calendar day of a cost record, computed in SQL on either engine."""
-    if session.get_bind().dialect.name == "postgresql":
-        # timestamptz -> date would use the connection's time zone; pin it to UTC. A literal,
-        # not a parameter, so GROUP BY matches the selected expression.
-        return cast(func.timezone(literal_column("'UTC'"), CostRecord.created_at), Date)
-    # SQLite stores our timestamps as UTC text ("2026-03-10 06:00:00.000000").
-    return func.date(CostRecord.created_at)
-
-
-def _group_key(session: AsyncSession, by: GroupBy) -> ColumnElement[Any]:
-    if by == "day":
-        return _utc_day(session)
-    if by == "operation":
-        return CostRecord.operation.expression
-    if by == "model":
-        return CostRecord.model.expression
-    if by == "student":
-        return CostRecord.student_id.expression
-    raise ValueError(f"cannot group a cost report by {by!r}")
-
-
 def _key_text(by: GroupBy, value: Any) -> str:
     if by == "student":
         # Internal ids only: a report must never show a name or a Telegram id.
@@ -130,36 +105,9 @@ async def cost_report(
     """The operator's view of model spending from ``since`` (inclusive) to ``until``."""
     if since.tzinfo is None or until.tzinfo is None:
         raise ValueError("cost_report needs timezone-aware datetimes")
-    refused = CostRecord.status == "budget_exceeded"
-    failed = CostRecord.status.in_(("error", "timeout"))
-    in_window = (CostRecord.created_at >= since) & (CostRecord.created_at < until)
     async with db() as s:
-        key = _group_key(s, by).label("key")
-        rows = (
-            await s.execute(
-                select(
-                    key,
-                    func.sum(case((refused, 0), else_=1)),
-                    func.sum(case((failed, 1), else_=0)),
-                    func.sum(case((refused, 1), else_=0)),
-                    func.sum(CostRecord.prompt_tokens),
-                    func.sum(CostRecord.cached_tokens),
-                    func.sum(CostRecord.completion_tokens),
-                    func.sum(CostRecord.cost_usd),
-                )
-                .where(in_window)
-                .group_by(key)
-            )
-        ).all()
-        responses_in_window = (Response.created_at >= since) & (Response.created_at < until)
-        active, solved = (
-            await s.execute(
-                select(
-                    func.count(distinct(Response.student_id)),
-                    func.sum(case((Response.is_correct.is_(True), 1), else_=0)),
-                ).where(responses_in_window)
-            )
-        ).one()
+        rows = await queries.spend.cost_rows(s, since=since, until=until, by=by)
+        active, solved = await queries.stats.answer_activity(s, since=since, until=until)
     report_rows = [
         CostRow(
             key=_key_text(by, r[0]),
@@ -278,21 +226,8 @@ async def spend_summary(
     day_start = _midnight(today)
     week_start = _midnight(today - dt.timedelta(days=6))
     month_start = _midnight(today.replace(day=1))
-    cost = CostRecord.cost_usd
-    at = CostRecord.created_at
     async with db() as s:
-        row = (
-            await s.execute(
-                select(
-                    func.sum(case((at >= day_start, cost), else_=0)),
-                    func.sum(case((at >= week_start, cost), else_=0)),
-                    func.sum(case((at >= month_start, cost), else_=0)),
-                ).where(
-                    at >= min(week_start, month_start),
-                    at < tomorrow,
-                    # Refused calls cost nothing by construction; never count them as spend.
-                    CostRecord.status != "budget_exceeded",
-                )
-            )
-        ).one()
+        row = await queries.spend.spend_totals(
+            s, starts=(day_start, week_start, month_start), until=tomorrow
+        )
     return {"today": as_money(row[0]), "week": as_money(row[1]), "month": as_money(row[2])}

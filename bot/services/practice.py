@@ -20,6 +20,7 @@ from bot.services.clock import local_date
 from bot.services.deps import Deps
 from bot.services.model_wait import waiting_for_model
 from bot.services.selection import Candidate, choose_problems
+from bot.services.session_step import advance
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
 from db import queries
 from db.models import PracticeSession, Streak
@@ -106,7 +107,7 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
     """Today's session: resume the unfinished one, say so if done, or choose new problems."""
     now = deps.clock()
     async with deps.db.begin() as s:
-        student, open_session = await queries.practice.get_student_and_open_session(
+        student, open_session = await queries.practice.get_answering_student(
             s, telegram_id=telegram_id
         )
         if student is None or student.grade is None:
@@ -114,10 +115,9 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
                 kind="not_onboarded", lang=student.language if student else "en"
             )
         lang = student.language
-        if not student.reachable:
-            student.reachable = True
-        # Asking to practise means they are done with a name or reminder prompt.
-        student.awaiting = None
+        if not student.reachable or student.awaiting is not None:
+            # They wrote to us again; asking to practise ends a name or reminder prompt.
+            await queries.students.ready_to_practise(s, student_id=student.id)
         today = local_date(now, student.timezone)
         if open_session is not None:
             if open_session.local_date != today:
@@ -125,8 +125,10 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
                 existing = await queries.practice.get_session_for_day(
                     s, student_id=student.id, local_date=today
                 )
-                if existing is None:
-                    open_session.local_date = today
+                if existing is None and await queries.practice.step_session_if_unchanged(
+                    s, current=open_session, values={"local_date": today}
+                ):
+                    open_session = replace(open_session, local_date=today)
             view = await _view(deps, s, open_session, lang)
             return PracticeOutcome(kind="problem", lang=lang, problem=view, resumed=True)
         todays = await queries.practice.get_session_for_day(
@@ -152,7 +154,7 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
         created = await queries.practice.create_session_once(
             s, student_id=student.id, local_date=today, problem_ids=ids
         )
-        view = await _view(deps, s, created, lang)
+        view = await _view(deps, s, queries.practice.open_session_of(created), lang)
         resumed = created.position > 0
         short = len(ids) if len(ids) < wanted else None
         return PracticeOutcome(
@@ -356,27 +358,15 @@ async def _record(
     confidence: float | None,
 ) -> AnswerOutcome:
     lang = student.language
-    finished_problem = (
-        is_correct
-        or grader == "skip"
-        or practice.wrong_on_current + 1 >= deps.settings.attempts_per_problem
+    step = advance(
+        practice,
+        is_correct=is_correct,
+        skipped=grader == "skip",
+        attempts_per_problem=deps.settings.attempts_per_problem,
     )
-    total = len(practice.problem_ids)
-    if finished_problem:
-        next_position = practice.position + 1
-        completed = next_position >= total
-        values: dict[str, object] = {
-            "position": min(next_position, total - 1) if completed else next_position,
-            "wrong_on_current": 0,
-            "hints_on_current": 0,
-            "correct_count": practice.correct_count + int(is_correct),
-            "hints_total": practice.hints_total + practice.hints_on_current,
-        }
-        if completed:
-            values |= {"status": "completed", "completed_at": deps.clock()}
-    else:
-        completed = False
-        values = {"wrong_on_current": practice.wrong_on_current + 1}
+    values = step.as_values()
+    if step.completed:
+        values["completed_at"] = deps.clock()
     # The Response (unique per update id) and the session's compare-and-set step together.
     inserted, moved = await queries.practice.record_answer_once(
         s,
@@ -400,21 +390,23 @@ async def _record(
         # A concurrent copy of this tap/answer won the race: undo our Response.
         raise _LostRace
 
-    if not finished_problem:
+    if not step.finished_problem:
         return AnswerOutcome(kind="retry", lang=lang, answer_type=card.answer_type, card=card)
     kind: AnswerKind = "correct" if is_correct else "skipped" if grader == "skip" else "revealed"
-    if completed:
-        step = await _advance_streak(deps, s, student, practice.local_date)
+    total = len(practice.problem_ids)
+    if step.completed:
+        streak = await _advance_streak(deps, s, student, practice.local_date)
         summary = SessionSummary(
-            correct=int(values["correct_count"]),  # type: ignore[call-overload]
+            correct=step.correct_count,
             total=total,
-            hints=int(values["hints_total"]),  # type: ignore[call-overload]
-            streak_current=step.state.current,
-            streak_longest=step.state.longest,
-            new_milestones=step.new_milestones,
-            used_freeze=step.used_freeze,
+            hints=step.hints_total,
+            streak_current=streak.state.current,
+            streak_longest=streak.state.longest,
+            new_milestones=streak.new_milestones,
+            used_freeze=streak.used_freeze,
         )
         return AnswerOutcome(kind=kind, lang=lang, card=card, summary=summary)
+    next_position = step.position
     next_id = practice.problem_ids[next_position]
     next_card = (await deps.problems.get_many(s, practice.problem_ids))[next_id]
     next_view = ProblemView(
@@ -515,9 +507,7 @@ async def _summary(
     )
 
 
-async def _view(
-    deps: Deps, s: AsyncSession, practice: PracticeSession | OpenSession, lang: str
-) -> ProblemView:
+async def _view(deps: Deps, s: AsyncSession, practice: OpenSession, lang: str) -> ProblemView:
     cards = await deps.problems.get_many(s, practice.problem_ids)
     card = cards[practice.problem_ids[practice.position]]
     shown = tuple(
@@ -547,7 +537,7 @@ async def request_hint(
 ) -> HintOutcome:
     """Reveal hint ``level`` (1–3) of the current problem, once, and count it."""
     async with deps.db.begin() as s:
-        student, practice = await queries.practice.get_student_and_open_session(
+        student, practice = await queries.practice.get_answering_student(
             s, telegram_id=telegram_id
         )
         lang = student.language if student else "en"
@@ -559,17 +549,11 @@ async def request_hint(
             return HintOutcome(kind="duplicate", lang=lang)
         if level > 3:
             return HintOutcome(kind="exhausted", lang=lang)
-        moved = await queries.practice.update_session_if_unchanged(
-            s,
-            session_id=practice.id,
-            position=practice.position,
-            wrong_on_current=practice.wrong_on_current,
-            hints_on_current=practice.hints_on_current,
-            values={"hints_on_current": level},
-        )
-        if not moved:
+        if not await queries.practice.step_session_if_unchanged(
+            s, current=practice, values={"hints_on_current": level}
+        ):
             return HintOutcome(kind="duplicate", lang=lang)
-        practice.hints_on_current = level
+        practice = replace(practice, hints_on_current=level)
         view = await _view(deps, s, practice, lang)
         student_id = student.id
     text = view.hints_shown[-1]

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -76,15 +76,6 @@ async def members_of(
         .order_by(Student.name, Student.id)
     )
     return [(row[0], row[1]) for row in rows]
-
-
-async def count_members(session: AsyncSession, *, class_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).select_from(ClassMember).where(ClassMember.class_id == class_id)
-        )
-        or 0
-    )
 
 
 async def add_member_once(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import (
@@ -54,3 +55,8 @@ async def try_advisory_lock(conn: AsyncConnection, key: tuple[int, int]) -> bool
 async def advisory_unlock(conn: AsyncConnection, key: tuple[int, int]) -> None:
     """PostgreSQL: release an advisory lock taken with ``try_advisory_lock``."""
     await conn.scalar(select(func.pg_advisory_unlock(*key)))
+
+
+async def forget_generated_hints(session: AsyncSession, *, problem_ids: Sequence[int]) -> None:
+    """Drop model hints written for a question that has since changed."""
+    await session.execute(delete(GeneratedHint).where(GeneratedHint.problem_id.in_(problem_ids)))

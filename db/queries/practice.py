@@ -20,27 +20,6 @@ from db.models import (
 from db.queries.dialect import dialect_insert
 
 
-async def get_student_and_open_session(
-    session: AsyncSession, *, telegram_id: int
-) -> tuple[Student | None, PracticeSession | None]:
-    """One round trip: the student and their latest unfinished practice session, if any."""
-    open_session = and_(
-        PracticeSession.student_id == Student.id, PracticeSession.status == "in_progress"
-    )
-    row = (
-        await session.execute(
-            select(Student, PracticeSession)
-            .outerjoin(PracticeSession, open_session)
-            .where(Student.telegram_id == telegram_id)
-            .order_by(PracticeSession.local_date.desc())
-            .limit(1)
-        )
-    ).first()
-    if row is None:
-        return None, None
-    return row[0], row[1]
-
-
 async def get_session_for_day(
     session: AsyncSession, *, student_id: int, local_date: dt.date
 ) -> PracticeSession | None:
@@ -71,42 +50,6 @@ async def create_session_once(
     created = await get_session_for_day(session, student_id=student_id, local_date=local_date)
     assert created is not None
     return created
-
-
-async def insert_response_once(session: AsyncSession, **values: Any) -> int | None:
-    """Record a Response; None when this idempotency key (update id) was already recorded."""
-    stmt = (
-        dialect_insert(session, Response)
-        .values(created_at=dt.datetime.now(dt.UTC), **values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(Response.id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def update_session_if_unchanged(
-    session: AsyncSession,
-    *,
-    session_id: int,
-    position: int,
-    wrong_on_current: int,
-    hints_on_current: int,
-    values: dict[str, Any],
-) -> bool:
-    """Compare-and-set on the session's step: False if another update moved it first."""
-    result = await session.execute(
-        update(PracticeSession)
-        .where(
-            PracticeSession.id == session_id,
-            PracticeSession.status == "in_progress",
-            PracticeSession.position == position,
-            PracticeSession.wrong_on_current == wrong_on_current,
-            PracticeSession.hints_on_current == hints_on_current,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,13 +157,13 @@ class OpenSession:
 
 _ANSWER_CONTEXT = (
     select(
-        _students.c.id,
+        _students.c.id.label("student_id"),
         _students.c.language,
         _students.c.grade,
         _students.c.timezone,
         _students.c.reachable,
         _students.c.awaiting,
-        _sessions.c.id,
+        _sessions.c.id.label("session_id"),
         _sessions.c.local_date,
         _sessions.c.problem_ids,
         _sessions.c.position,
@@ -228,15 +171,16 @@ _ANSWER_CONTEXT = (
         _sessions.c.hints_on_current,
         _sessions.c.correct_count,
         _sessions.c.hints_total,
-        _streaks.c.student_id,
-        _streaks.c.current,
-        _streaks.c.longest,
+        _streaks.c.student_id.label("streak_of"),
+        _streaks.c.current.label("streak_current"),
+        _streaks.c.longest.label("streak_longest"),
         _streaks.c.last_practice_date,
         _streaks.c.milestones_achieved,
         _streaks.c.freezes_available,
         select(_responses.c.id)
         .where(_responses.c.idempotency_key == bindparam("update_id"))
-        .exists(),
+        .exists()
+        .label("update_recorded"),
     )
     .select_from(
         _students.outerjoin(
@@ -291,13 +235,49 @@ async def get_answering_student(
     if row is None:
         return None, None
     streak = None
-    if row[14] is not None:
-        streak = StreakSnapshot(row[15], row[16], row[17], tuple(row[18] or ()), row[19])
-    student = AnsweringStudent(row[0], row[1], row[2], row[3], row[4], row[5], streak, row[20])
-    if row[6] is None:
+    if row.streak_of is not None:
+        streak = StreakSnapshot(
+            current=row.streak_current,
+            longest=row.streak_longest,
+            last_practice_date=row.last_practice_date,
+            milestones_achieved=tuple(row.milestones_achieved or ()),
+            freezes_available=row.freezes_available,
+        )
+    student = AnsweringStudent(
+        id=row.student_id,
+        language=row.language,
+        grade=row.grade,
+        timezone=row.timezone,
+        reachable=row.reachable,
+        awaiting=row.awaiting,
+        streak=streak,
+        update_recorded=bool(row.update_recorded),
+    )
+    if row.session_id is None:
         return student, None
     return student, OpenSession(
-        row[6], row[7], list(row[8]), row[9], row[10], row[11], row[12], row[13]
+        id=row.session_id,
+        local_date=row.local_date,
+        problem_ids=list(row.problem_ids),
+        position=row.position,
+        wrong_on_current=row.wrong_on_current,
+        hints_on_current=row.hints_on_current,
+        correct_count=row.correct_count,
+        hints_total=row.hints_total,
+    )
+
+
+def open_session_of(row: PracticeSession) -> OpenSession:
+    """The answer path's snapshot of a session read through the ORM."""
+    return OpenSession(
+        id=row.id,
+        local_date=row.local_date,
+        problem_ids=list(row.problem_ids),
+        position=row.position,
+        wrong_on_current=row.wrong_on_current,
+        hints_on_current=row.hints_on_current,
+        correct_count=row.correct_count,
+        hints_total=row.hints_total,
     )
 
 
@@ -318,7 +298,7 @@ async def record_response_once(session: AsyncSession, **values: Any) -> int | No
 async def step_session_if_unchanged(
     session: AsyncSession, *, current: OpenSession, values: dict[str, Any]
 ) -> bool:
-    """Compare-and-set on the session's step (see ``update_session_if_unchanged``)."""
+    """Compare-and-set on the session's step: False if another update moved it first."""
     conn = await session.connection()
     result = await conn.execute(
         _STEP_SESSION,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -28,3 +30,28 @@ async def active_problem_summaries(
         .order_by(Problem.id)
     )
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def bank_index(session: AsyncSession) -> list[Any]:
+    """Every problem ever loaded: (key, id, content hash, active, source file)."""
+    result = await session.execute(
+        select(Problem.key, Problem.id, Problem.content_hash, Problem.active, Problem.source_file)
+    )
+    return list(result.all())
+
+
+async def insert_problems(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Create problems (one executemany)."""
+    await session.execute(insert(Problem), list(rows))
+
+
+async def update_problems(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Update problems by primary key (each row carries its ``id``)."""
+    await session.execute(update(Problem), list(rows))
+
+
+async def retire_problems(session: AsyncSession, *, ids: Sequence[int], now: dt.datetime) -> None:
+    """Stop giving these problems to students; their history stays."""
+    await session.execute(
+        update(Problem).where(Problem.id.in_(ids)).values(active=False, updated_at=now)
+    )

@@ -6,11 +6,24 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Literal, cast
 
-from sqlalchemy import CursorResult, Table, insert, text, update
+from sqlalchemy import (
+    CursorResult,
+    Date,
+    Table,
+    case,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import (
     CostRecord,
@@ -228,3 +241,70 @@ async def close_stale_reservations(session: AsyncSession, *, before: dt.datetime
         .execution_options(synchronize_session=False)
     )
     return int(cast("CursorResult[Any]", result).rowcount)
+
+
+GroupBy = Literal["day", "operation", "model", "student"]
+
+
+def _utc_day(session: AsyncSession) -> ColumnElement[Any]:
+    """The UTC calendar day of a cost record, computed in SQL on either engine."""
+    if session.get_bind().dialect.name == "postgresql":
+        # timestamptz -> date would use the connection's time zone; pin it to UTC. A literal,
+        # not a parameter, so GROUP BY matches the selected expression.
+        return sql_cast(func.timezone(literal_column("'UTC'"), CostRecord.created_at), Date)
+    # SQLite stores our timestamps as UTC text ("2026-03-10 06:00:00.000000").
+    return func.date(CostRecord.created_at)
+
+
+def _group_key(session: AsyncSession, by: GroupBy) -> ColumnElement[Any]:
+    if by == "day":
+        return _utc_day(session)
+    if by == "operation":
+        return CostRecord.operation.expression
+    if by == "model":
+        return CostRecord.model.expression
+    if by == "student":
+        return CostRecord.student_id.expression
+    raise ValueError(f"cannot group a cost report by {by!r}")
+
+
+async def cost_rows(
+    session: AsyncSession, *, since: dt.datetime, until: dt.datetime, by: GroupBy
+) -> list[Any]:
+    """Per group: key, calls, failed, refused, prompt/cached/completion tokens, cost."""
+    refused = CostRecord.status == "budget_exceeded"
+    failed = CostRecord.status.in_(("error", "timeout"))
+    key = _group_key(session, by).label("key")
+    result = await session.execute(
+        select(
+            key,
+            func.sum(case((refused, 0), else_=1)),
+            func.sum(case((failed, 1), else_=0)),
+            func.sum(case((refused, 1), else_=0)),
+            func.sum(CostRecord.prompt_tokens),
+            func.sum(CostRecord.cached_tokens),
+            func.sum(CostRecord.completion_tokens),
+            func.sum(CostRecord.cost_usd),
+        )
+        .where(CostRecord.created_at >= since, CostRecord.created_at < until)
+        .group_by(key)
+    )
+    return list(result.all())
+
+
+async def spend_totals(
+    session: AsyncSession, *, starts: tuple[dt.datetime, ...], until: dt.datetime
+) -> tuple[Any, ...]:
+    """Money spent on calls made from each of ``starts`` until ``until`` (refusals cost 0)."""
+    cost = CostRecord.cost_usd
+    at = CostRecord.created_at
+    row = (
+        await session.execute(
+            select(*(func.sum(case((at >= start, cost), else_=0)) for start in starts)).where(
+                at >= min(starts),
+                at < until,
+                CostRecord.status != "budget_exceeded",
+            )
+        )
+    ).one()
+    return tuple(row)

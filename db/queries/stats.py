@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -149,3 +149,18 @@ async def llm_cost_since(session: AsyncSession, *, since: dt.datetime) -> Decima
 async def ping(session: AsyncSession) -> None:
     """A trivial round trip, for health checks."""
     await session.execute(select(1))
+
+
+async def answer_activity(
+    session: AsyncSession, *, since: dt.datetime, until: dt.datetime
+) -> tuple[int, int]:
+    """Students who answered anything, and problems answered correctly, in the window."""
+    active, solved = (
+        await session.execute(
+            select(
+                func.count(distinct(Response.student_id)),
+                func.sum(case((Response.is_correct.is_(True), 1), else_=0)),
+            ).where(Response.created_at >= since, Response.created_at < until)
+        )
+    ).one()
+    return int(active or 0), int(solved or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -48,5 +49,15 @@ async def set_student_unreachable(session: AsyncSession, *, student_id: int) -> 
         update(Student)
         .where(Student.id == student_id)
         .values(reachable=False)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def ready_to_practise(session: AsyncSession, *, student_id: int) -> None:
+    """They asked to practise: reachable again, and no longer in a name or reminder prompt."""
+    await session.execute(
+        update(Student)
+        .where(Student.id == student_id)
+        .values(reachable=True, awaiting=None, updated_at=dt.datetime.now(dt.UTC))
         .execution_options(synchronize_session=False)
     )
