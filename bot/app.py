@@ -13,6 +13,7 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, BaseUpdateProcessor, Job
 
 from bot.config import Settings
+from bot.context import CONTEXT_TYPES, BotData
 from bot.handlers import build_handlers
 from bot.handlers.misc import on_error
 from bot.jobs import register_jobs
@@ -160,19 +161,20 @@ def build_application(
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
 
     async def post_init(app: Application) -> None:
-        if "deps" not in app.bot_data:
+        data: BotData = app.bot_data
+        if data.deps is None:
             # Every update in a slot may hold a connection, and the jobs a few more.
             pool_size = settings.concurrent_updates + MODEL_SLOTS + 4
             engine = create_engine(settings.database_url, pool_size=pool_size)
             db = create_sessionmaker(engine)
-            app.bot_data["engine"] = engine
-            app.bot_data["deps"] = Deps(
+            data.engine = engine
+            data.deps = Deps(
                 db=db,
                 settings=settings,
                 clock=clock,
                 llm=LanguageModel.from_settings(settings, db, clock),
             )
-        deps: Deps = app.bot_data["deps"]
+        deps = data.deps
         if deps.llm is not None:
             # Budget reservations left by a process that died mid-call would block spending.
             await release_stale_reservations(deps.db, now=deps.clock())
@@ -181,27 +183,27 @@ def build_application(
         async def follow_group(old_chat_id: int, new_chat_id: int) -> None:
             await classes.move_group(deps, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
 
-        app.bot_data.setdefault(
-            "sender",
-            RateLimitedSender(
+        if data.sender is None:
+            data.sender = RateLimitedSender(
                 app.bot, per_second=settings.send_rate_per_second, on_migrated=follow_group
-            ),
-        )
+            )
         await _set_commands(app)
 
     async def post_shutdown(app: Application) -> None:
-        deps: Deps | None = app.bot_data.get("deps")
-        if deps is not None and deps.llm is not None and "engine" in app.bot_data:
-            await deps.llm.aclose()
-        engine = app.bot_data.pop("engine", None)
-        if engine is not None:
-            await engine.dispose()
+        data: BotData = app.bot_data
+        if data.engine is None:
+            return  # the caller gave us its deps, and closes them itself
+        if data.deps is not None and data.deps.llm is not None:
+            await data.deps.llm.aclose()
+        await data.engine.dispose()
+        data.engine = None
 
     builder = (
         Application.builder()
         .application_class(DarsApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerUserUpdateProcessor(settings.concurrent_updates))
         .request(AiohttpRequest(connection_pool_size=max(8, settings.concurrent_updates // 2)))
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
@@ -210,7 +212,7 @@ def build_application(
     )
     app = builder.build()
     if deps is not None:
-        app.bot_data["deps"] = deps
+        app.bot_data.deps = deps
     app.add_handlers(build_handlers())
     app.add_error_handler(on_error)
     register_jobs(app, settings)

@@ -7,17 +7,12 @@ import datetime as dt
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, RetryAfter
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
 from bot.services import students
-from bot.services.deps import Deps
 
-Context = ContextTypes.DEFAULT_TYPE
-
-
-def deps_of(context: Context) -> Deps:
-    deps: Deps = context.application.bot_data["deps"]
-    return deps
+# Every handler's context: ``context.deps`` are the use cases' dependencies.
+Context = BotContext
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -62,7 +57,7 @@ async def stored_language(update: Update, context: Context) -> str:
     user = update.effective_user
     if user is None:
         return "en"
-    profile = await students.get_profile(deps_of(context), telegram_id=user.id)
+    profile = await students.get_profile(context.deps, telegram_id=user.id)
     return profile.language if profile else user_language(update)
 
 

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden
 
 from bot import keyboards, messages
-from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id, user_language
+from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
 from bot.handlers.teacher import show_class_invite
 from bot.services import families, privacy, summaries
 from bot.texts import t
@@ -26,7 +26,7 @@ def _link(context: Context, payload: str) -> str:
 
 async def on_invite(update: Update, context: Context) -> None:
     """/invite: a student gets a one-time link to send to a parent."""
-    deps = deps_of(context)
+    deps = context.deps
     invite = await families.create_parent_invite(deps, telegram_id=user_id(update))
     if invite is None:
         await reply(update, t(user_language(update), "finish_onboarding"))
@@ -50,7 +50,7 @@ async def on_start_link(update: Update, context: Context) -> None:
         await show_class_invite(update, context, token)
         return
     outcome = await families.redeem_parent_invite(
-        deps_of(context),
+        context.deps,
         telegram_id=user_id(update),
         token=token,
         language_code=_language_code(update),
@@ -85,7 +85,7 @@ async def greet_non_student(update: Update, context: Context) -> bool:
     Returns False for everyone else, who goes on to the student's /start.
     """
     role = await families.role_of(
-        deps_of(context), telegram_id=user_id(update), language_code=_language_code(update)
+        context.deps, telegram_id=user_id(update), language_code=_language_code(update)
     )
     if role.student or not (role.guardian or role.teacher):
         return False
@@ -104,9 +104,7 @@ async def greet_non_student(update: Update, context: Context) -> bool:
 
 async def on_summary(update: Update, context: Context) -> None:
     """/summary: a parent sees each linked child's last seven days."""
-    report = await summaries.parent_report(
-        deps_of(context), telegram_id=user_id(update), asked=True
-    )
+    report = await summaries.parent_report(context.deps, telegram_id=user_id(update), asked=True)
     if report is None or not report.children:
         lang = report.lang if report else user_language(update)
         await reply(update, t(lang, "summary_no_children"))
@@ -127,7 +125,7 @@ async def on_parent_setting_button(update: Update, context: Context) -> None:
     setting = keyboards.parse_parent_setting(query.data)
     changed = (
         await families.change_parent_setting(
-            deps_of(context), telegram_id=user_id(update), setting=setting
+            context.deps, telegram_id=user_id(update), setting=setting
         )
         if setting
         else None
@@ -146,7 +144,7 @@ async def on_parent_setting_button(update: Update, context: Context) -> None:
 async def on_unlink(update: Update, context: Context) -> None:
     """/unlink: a student removes their parents; a parent stops following a child."""
     menu = await families.unlink_menu(
-        deps_of(context), telegram_id=user_id(update), language_code=_language_code(update)
+        context.deps, telegram_id=user_id(update), language_code=_language_code(update)
     )
     lang = menu.lang
     if not menu.parents and not menu.children:
@@ -172,7 +170,7 @@ async def on_unlink_button(update: Update, context: Context) -> None:
     assert query is not None
     await query.answer()
     outcome = await families.unlink(
-        deps_of(context),
+        context.deps,
         telegram_id=user_id(update),
         choice=keyboards.parse_unlink(query.data),
         language_code=_language_code(update),
@@ -191,7 +189,7 @@ async def on_cancel_button(update: Update, context: Context) -> None:
     assert query is not None
     await query.answer()
     holdings = await privacy.holdings(
-        deps_of(context), telegram_id=user_id(update), language_code=_language_code(update)
+        context.deps, telegram_id=user_id(update), language_code=_language_code(update)
     )
     await edit_or_reply(update, t(holdings.lang, "cancelled"))
 
@@ -199,7 +197,7 @@ async def on_cancel_button(update: Update, context: Context) -> None:
 async def on_delete_my_data(update: Update, context: Context) -> None:
     """/delete_my_data: say what would be deleted and ask for a confirming tap."""
     holdings = await privacy.holdings(
-        deps_of(context), telegram_id=user_id(update), language_code=_language_code(update)
+        context.deps, telegram_id=user_id(update), language_code=_language_code(update)
     )
     lang = holdings.lang
     if not holdings.anything:
@@ -221,7 +219,7 @@ async def on_delete_button(update: Update, context: Context) -> None:
     assert query is not None
     await query.answer()
     done = await privacy.delete_my_data(
-        deps_of(context), telegram_id=user_id(update), language_code=_language_code(update)
+        context.deps, telegram_id=user_id(update), language_code=_language_code(update)
     )
     if not done.anything:
         await edit_or_reply(update, t(done.lang, "delete_nothing"))

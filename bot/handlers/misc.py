@@ -7,7 +7,6 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot import keyboards
 from bot.handlers.common import Context, reply, stored_language, user_language
@@ -40,7 +39,7 @@ async def on_unknown_button(update: Update, context: Context) -> None:
     await reply(update, t(lang, "no_session"), keyboards.practice_keyboard(lang))
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log the failure and tell the student, in their language, that nothing was lost."""
     logger.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:

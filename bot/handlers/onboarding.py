@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import keyboards
 from bot.handlers import family
-from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id, user_language
+from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
 from bot.services import students
 from bot.services.students import Profile
 from bot.texts import bn_digits, grade_name, t
@@ -29,7 +29,7 @@ async def on_start(update: Update, context: Context) -> None:
     if await family.greet_non_student(update, context):
         return
     profile, _created = await students.start(
-        deps_of(context),
+        context.deps,
         telegram_id=user.id,
         first_name=user.first_name,
         language_code=user.language_code,
@@ -47,14 +47,14 @@ async def on_start(update: Update, context: Context) -> None:
 
 async def on_help(update: Update, context: Context) -> None:
     """/help: what Dars does and every command, in the student's language."""
-    profile = await students.get_profile(deps_of(context), telegram_id=user_id(update))
+    profile = await students.get_profile(context.deps, telegram_id=user_id(update))
     lang = profile.language if profile else user_language(update)
     await reply(update, t(lang, "help"))
 
 
 async def on_settings(update: Update, context: Context) -> None:
     """/settings: show the student's settings with buttons to change them."""
-    profile = await students.get_profile(deps_of(context), telegram_id=user_id(update))
+    profile = await students.get_profile(context.deps, telegram_id=user_id(update))
     if profile is None or not profile.onboarded:
         await on_start(update, context)
         return
@@ -85,7 +85,7 @@ async def on_language_button(update: Update, context: Context) -> None:
     callback = keyboards.parse_callback(query.data)
     language = callback.arg if callback else None
     profile = await students.set_language(
-        deps_of(context), telegram_id=user_id(update), language=language or ""
+        context.deps, telegram_id=user_id(update), language=language or ""
     )
     if profile is None:
         await on_start(update, context)
@@ -104,7 +104,7 @@ async def on_grade_button(update: Update, context: Context) -> None:
     await query.answer()
     callback = keyboards.parse_callback(query.data)
     grade = int(callback.arg) if callback and callback.arg and callback.arg.isdigit() else 0
-    result = await students.set_grade(deps_of(context), telegram_id=user_id(update), grade=grade)
+    result = await students.set_grade(context.deps, telegram_id=user_id(update), grade=grade)
     if result is None:
         await on_start(update, context)
         return
@@ -126,7 +126,7 @@ async def on_name_button(update: Update, context: Context) -> None:
     assert query is not None
     await query.answer()
     callback = keyboards.parse_callback(query.data)
-    deps = deps_of(context)
+    deps = context.deps
     if callback is not None and callback.arg == "change":
         profile = await students.await_input(deps, telegram_id=user_id(update), what="name")
         if profile is not None:
@@ -150,7 +150,7 @@ async def on_settings_button(update: Update, context: Context) -> None:
     assert query is not None
     await query.answer()
     callback = keyboards.parse_callback(query.data)
-    deps = deps_of(context)
+    deps = context.deps
     profile = await students.get_profile(deps, telegram_id=user_id(update))
     if profile is None or callback is None:
         await on_start(update, context)
@@ -168,7 +168,7 @@ async def on_settings_button(update: Update, context: Context) -> None:
 
 async def on_requested_input(update: Update, context: Context, text: str) -> None:
     """Text the student typed after we asked for their name or a reminder time."""
-    deps = deps_of(context)
+    deps = context.deps
     outcome = await students.receive_input(deps, telegram_id=user_id(update), text=text)
     profile = outcome.profile
     if profile is None:

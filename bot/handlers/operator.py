@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot import messages
 from bot.handlers import misc
-from bot.handlers.common import Context, deps_of, reply, user_id, user_language
+from bot.handlers.common import Context, reply, user_id, user_language
 from bot.services import classes, costs, stats
 from bot.texts import bn_digits, t
 
@@ -21,7 +21,7 @@ def _is_operator(update: Update, context: Context) -> bool:
         chat is not None
         and chat.type == chat.PRIVATE
         and update.effective_user is not None
-        and update.effective_user.id in deps_of(context).settings.operator_ids
+        and update.effective_user.id in context.deps.settings.operator_ids
     )
 
 
@@ -37,7 +37,7 @@ async def on_add_teacher(update: Update, context: Context) -> None:
         return
     teacher_id = int(args[0])
     created = await classes.add_teacher(
-        deps_of(context), telegram_id=teacher_id, actor_telegram_id=user_id(update), via="chat"
+        context.deps, telegram_id=teacher_id, actor_telegram_id=user_id(update), via="chat"
     )
     # A Telegram id is shown as typed (str), not as a number in Bengali digits.
     await reply(update, t(lang, "addteacher_done" if created else "addteacher_exists", id=args[0]))
@@ -48,7 +48,7 @@ async def on_cost(update: Update, context: Context) -> None:
     if not _is_operator(update, context):
         await misc.on_unknown_command(update, context)
         return
-    deps = deps_of(context)
+    deps = context.deps
     await stats.record_audit(deps, actor_telegram_id=user_id(update), action="cost")
     spent = await costs.spend_summary(deps.db, now=deps.clock())
     money = {name: f"{amount:.4f}" for name, amount in spent.items()}
@@ -65,7 +65,7 @@ async def on_stats(update: Update, context: Context) -> None:
     if not _is_operator(update, context):
         await misc.on_unknown_command(update, context)
         return
-    deps = deps_of(context)
+    deps = context.deps
     await stats.record_audit(deps, actor_telegram_id=user_id(update), action="stats")
     numbers = await stats.collect_stats(deps)
     await reply(update, messages.stats_text(numbers, user_language(update)))

@@ -12,7 +12,6 @@ from telegram.error import TelegramError
 from bot import keyboards, messages
 from bot.handlers.common import (
     Context,
-    deps_of,
     edit_or_reply,
     reply,
     stored_language,
@@ -30,7 +29,7 @@ async def on_practice(update: Update, context: Context) -> None:
     """/practice or the Practice button: show today's current problem."""
     if update.callback_query is not None:
         await update.callback_query.answer()
-    outcome = await practice.start_practice(deps_of(context), telegram_id=user_id(update))
+    outcome = await practice.start_practice(context.deps, telegram_id=user_id(update))
     await show_practice(update, context, outcome)
 
 
@@ -71,7 +70,7 @@ async def on_text(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     text = message.text
-    deps = deps_of(context)
+    deps = context.deps
     if len(text) > MAX_ANSWER_LENGTH:
         await reply(update, t(await stored_language(update, context), "too_long"))
         return
@@ -138,7 +137,7 @@ async def on_option_button(update: Update, context: Context) -> None:
     await query.answer()
     option = extra if extra is not None else 9
     outcome = await practice.submit_answer(
-        deps_of(context),
+        context.deps,
         telegram_id=user_id(update),
         answer="ABCD"[option] if option < 4 else "?",
         choice=option,
@@ -157,7 +156,7 @@ async def on_skip_button(update: Update, context: Context) -> None:
     query, session_id, position, _ = step
     await query.answer()
     outcome = await practice.skip_problem(
-        deps_of(context),
+        context.deps,
         telegram_id=user_id(update),
         update_id=update.update_id,
         session_id=session_id,
@@ -182,7 +181,7 @@ async def on_hint_button(update: Update, context: Context) -> None:
         await _typing(update)()
 
     outcome = await practice.request_hint(
-        deps_of(context),
+        context.deps,
         telegram_id=user_id(update),
         session_id=session_id,
         position=position,

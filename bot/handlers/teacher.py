@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import keyboards, messages
 from bot.handlers import misc
-from bot.handlers.common import Context, deps_of, edit_or_reply, reply, user_id, user_language
+from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
 from bot.services import classes, summaries
 from bot.services.classes import ClassInvite, ClassLink
 from bot.texts import t
@@ -18,7 +18,7 @@ def _language_code(update: Update) -> str | None:
 
 async def _teacher_language(update: Update, context: Context) -> str | None:
     return await classes.teacher_language(
-        deps_of(context), telegram_id=user_id(update), language_code=_language_code(update)
+        context.deps, telegram_id=user_id(update), language_code=_language_code(update)
     )
 
 
@@ -33,7 +33,7 @@ async def on_new_class(update: Update, context: Context) -> None:
         await reply(update, t(user_language(update), "teachers_only"))
         return
     name = " ".join(context.args or [])
-    link = await classes.create_class(deps_of(context), telegram_id=user_id(update), name=name)
+    link = await classes.create_class(context.deps, telegram_id=user_id(update), name=name)
     if link.kind != "created":
         await reply(update, t(link.lang, "newclass_usage"))
         return
@@ -45,7 +45,7 @@ async def on_class(update: Update, context: Context) -> None:
     if await _teacher_language(update, context) is None:
         await reply(update, t(user_language(update), "teachers_only"))
         return
-    report = await summaries.teacher_report(deps_of(context), telegram_id=user_id(update))
+    report = await summaries.teacher_report(context.deps, telegram_id=user_id(update))
     assert report is not None
     markup = keyboards.class_links_keyboard(
         report.lang, [(c.class_id, c.name) for c in report.classes]
@@ -58,7 +58,7 @@ async def on_language_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    lang = await classes.switch_teacher_language(deps_of(context), telegram_id=user_id(update))
+    lang = await classes.switch_teacher_language(context.deps, telegram_id=user_id(update))
     if lang is None:
         await reply(update, t(user_language(update), "teachers_only"))
         return
@@ -72,9 +72,7 @@ async def on_class_link_button(update: Update, context: Context) -> None:
     await query.answer()
     class_id = keyboards.parse_class_link(query.data)
     link = (
-        await classes.new_class_link(
-            deps_of(context), telegram_id=user_id(update), class_id=class_id
-        )
+        await classes.new_class_link(context.deps, telegram_id=user_id(update), class_id=class_id)
         if class_id is not None
         else None
     )
@@ -90,7 +88,7 @@ async def on_class_link_button(update: Update, context: Context) -> None:
 async def show_class_invite(update: Update, context: Context, token: str) -> None:
     """/start c_…: show a student the class and ask for their consent to join."""
     invite = await classes.open_class_link(
-        deps_of(context),
+        context.deps,
         telegram_id=user_id(update),
         token=token,
         language_code=_language_code(update),
@@ -124,7 +122,7 @@ async def on_join_button(update: Update, context: Context) -> None:
     await query.answer()
     token = keyboards.parse_class_join(query.data) or ""
     invite = await classes.open_class_link(
-        deps_of(context),
+        context.deps,
         telegram_id=user_id(update),
         token=token,
         language_code=_language_code(update),
@@ -148,7 +146,7 @@ async def on_post_summary(update: Update, context: Context) -> None:
         else:
             await reply(update, t(lang, "postsummary_private"))
         return
-    deps = deps_of(context)
+    deps = context.deps
     name = " ".join(context.args or []) or None
     choice = await classes.choose_group_class(
         deps, telegram_id=user_id(update), chat_id=chat.id, name=name
@@ -186,4 +184,4 @@ async def on_group_migrated(update: Update, context: Context) -> None:
         old, new = message.migrate_from_chat_id, message.chat_id
     else:
         return
-    await classes.move_group(deps_of(context), old_chat_id=old, new_chat_id=new)
+    await classes.move_group(context.deps, old_chat_id=old, new_chat_id=new)

@@ -12,9 +12,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.config import Settings
+from bot.context import BotContext
 from bot.jobs.delivery import FanoutResult, deliver_once, worker_name
 from bot.jobs.sender import RateLimitedSender
 from bot.keyboards import practice_keyboard
@@ -118,15 +119,13 @@ async def send_due_reminders(
     return FanoutResult(**counts)
 
 
-async def reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reminders_job(context: BotContext) -> None:
     """Send the reminders that are due; errors are logged, never passed to the JobQueue."""
     try:
         app = context.application
-        deps: Deps = app.bot_data["deps"]
-        sender: RateLimitedSender = app.bot_data["sender"]
         # Stopping waits for running jobs: a long fan-out must not hold up a restart.
         result = await send_due_reminders(
-            deps, sender, worker=worker_name(), keep_going=lambda: app.running
+            context.deps, context.sender, worker=worker_name(), keep_going=lambda: app.running
         )
         if result.total:
             logger.info(

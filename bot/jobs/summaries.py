@@ -13,9 +13,10 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot import messages
+from bot.context import BotContext
 from bot.jobs.delivery import deliver_once, worker_name
 from bot.jobs.sender import RateLimitedSender
 from bot.services import classes, summaries
@@ -89,12 +90,10 @@ async def send_due_summaries(deps: Deps, sender: RateLimitedSender, *, worker: s
     return counts["sent"]
 
 
-async def summary_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def summary_job(context: BotContext) -> None:
     """Send the summaries that are due; errors are logged, never passed to the JobQueue."""
     try:
-        deps: Deps = context.application.bot_data["deps"]
-        sender: RateLimitedSender = context.application.bot_data["sender"]
-        await send_due_summaries(deps, sender, worker=worker_name())
+        await send_due_summaries(context.deps, context.sender, worker=worker_name())
     except Exception:
         logger.error("summary run failed; the next run tries again", exc_info=True)
 

@@ -35,8 +35,8 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.context import deps_of
 from bot.services import stats
-from bot.services.deps import Deps
 from bot.services.model_wait import on_wait_started
 
 logger = logging.getLogger(__name__)
@@ -97,8 +97,7 @@ def build_web_app(
         return web.Response(status=200)
 
     async def on_health(_request: web.Request) -> web.Response:
-        deps: Deps = app.bot_data["deps"]
-        if await stats.database_ok(deps):
+        if await stats.database_ok(deps_of(app)):
             return web.json_response({"status": "ok"})
         return web.json_response({"status": "database unavailable"}, status=503)
 

@@ -52,7 +52,7 @@ async def test_every_update_slot_can_hold_a_connection_without_reconnecting(
     settings = _settings(pg_url, emu, concurrent_updates=20)
     app = build_application(settings)
     async with running(app, poll_timeout=1):
-        engine = app.bot_data["engine"]
+        engine = app.bot_data.engine
         opened: list[object] = []
         closed: list[object] = []
         event.listen(engine.sync_engine.pool, "connect", lambda *_: opened.append(1))
