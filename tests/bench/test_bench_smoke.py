@@ -27,9 +27,6 @@ from db.models import Response
 from tests.conftest import sample_bank_deps
 from tests.helpers import onboard, right_answer, wrong_answer
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 STUDENTS = 20
 FIRST_ID = 7_700_000
 

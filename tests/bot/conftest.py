@@ -14,9 +14,6 @@ from bot.services.deps import Deps
 from botapi_emulator import ApiCall, BotApiEmulator
 from tests.conftest import sample_bank_deps
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 REPLY_METHODS = ("sendMessage", "editMessageText", "answerCallbackQuery")
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
 import telegram
 from sqlalchemy import func, select
 
@@ -21,9 +20,6 @@ from tests.conftest import FakeClock
 from tests.services.test_access import CHILD_TID, PARENT_TID, PARENTS, _families
 from tests.services.test_families import finish_session, link_parent, make_student
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 LINK = re.compile(r"https://t\.me/dars_test_bot\?start=(p_[A-Za-z0-9_-]+)")
 
 

@@ -26,10 +26,6 @@ from tests.conftest import TRUNCATE_ALL, FakeClock
 from tests.fakes.openai_server import FakeOpenAIServer, FakeReply
 from tests.helpers import next_update_id, onboard
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
-
 # Five written-answer problems without hints: everything the model is for. The first is
 # the easiest, so every session starts with it.
 BANK = "\n".join(

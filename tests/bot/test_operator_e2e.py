@@ -22,9 +22,6 @@ from tests.bot.conftest import ChatUser
 from tests.conftest import TRUNCATE_ALL, FakeClock
 from tests.services.test_families import finish_session, link_parent, make_student
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 OPERATOR = 9901
 UNKNOWN = "I don't know that command. Send /help to see what I can do."
 

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 
-import pytest
 from sqlalchemy import select, text
 
 from bot.app import build_application, running
@@ -17,10 +16,6 @@ from botapi_emulator import BotApiEmulator
 from db.models import PracticeSession, Response, Student
 from tests.bot.conftest import ChatUser
 from tests.bot.test_student_flow import _current_card, _onboard
-
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 
 
 def _start_bot_process(emu: BotApiEmulator, database_url: str) -> subprocess.Popen[bytes]:

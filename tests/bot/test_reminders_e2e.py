@@ -30,9 +30,6 @@ from db.engine import create_engine, create_sessionmaker
 from db.models import Delivery, Streak, Student
 from tests.conftest import FakeClock
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 FIRST_ID = 50_000
 
 

@@ -15,9 +15,6 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.serving.http import AiohttpRequest
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 TOKEN = "123:test"
 MESSAGE = {"message_id": 7, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "hi"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -14,11 +14,6 @@ from bot.jobs.sender import RateLimitedSender, SendResult
 from bot.serving.http import AiohttpRequest
 from botapi_emulator import ApiCall, BotApiEmulator
 
-# PTB's own RetryAfter constructor reads the deprecated int ``retry_after``.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
-
 
 @pytest.fixture
 async def tg(emu: BotApiEmulator) -> AsyncIterator[telegram.Bot]:

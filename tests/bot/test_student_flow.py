@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.services.deps import Deps
@@ -13,9 +12,6 @@ from db.models import PracticeSession, Response, Streak, Student
 from tests.bot.conftest import ChatUser
 from tests.conftest import FakeClock
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 BENGALI = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
 import telegram
 from sqlalchemy import func, select
 
@@ -20,9 +19,6 @@ from tests.bot.conftest import ChatUser
 from tests.conftest import FakeClock
 from tests.services.test_families import finish_session, make_student
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 LINK = re.compile(r"https://t\.me/dars_test_bot\?start=(c_[A-Za-z0-9_-]+)")
 TEACHER, GROUP = 9701, -100_970_100
 

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
@@ -25,9 +24,6 @@ from db.models import GuardianLink, Student
 from tests.bot.conftest import ChatUser
 from tests.services.test_families import make_student
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 URL = "https://dars.example.org/hooks/telegram"
 SECRET = "s3cret-Token_42"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

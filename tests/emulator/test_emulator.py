@@ -31,9 +31,6 @@ from botapi_emulator import ApiCall, BotApiEmulator
 USER = 1001
 
 # PTB's own RetryAfter.__init__ reads the deprecated int-valued retry_after.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
 
 
 @pytest.fixture

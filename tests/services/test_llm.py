@@ -605,26 +605,6 @@ async def test_injection_is_never_marked_correct(tutor, fake, deps, loaded_bank)
     assert await records(deps.db) == []
 
 
-async def test_gullible_fake_would_have_been_fooled(fake):
-    """Proof that the guard above matters: the fake obeys injections when asked directly."""
-    from openai import AsyncOpenAI
-
-    fake.gullible = True
-    client = AsyncOpenAI(api_key="sk-test", base_url=fake.base_url, max_retries=0)
-    try:
-        reply = await client.chat.completions.create(
-            model="gpt-4o-mini",
-            messages=[{"role": "user", "content": json.dumps({"student_answer": INJECTIONS[9]})}],
-            response_format={
-                "type": "json_schema",
-                "json_schema": {"name": "verdict", "strict": True, "schema": {"type": "object"}},
-            },
-        )
-    finally:
-        await client.close()
-    assert json.loads(reply.choices[0].message.content or "")["is_correct"] is True
-
-
 @pytest.mark.parametrize(
     "answer",
     [
