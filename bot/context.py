@@ -6,13 +6,15 @@ and ``context.sender`` (PTB's ``contexttypesbot.py`` example shows the pattern).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot.jobs.sender import RateLimitedSender
 from bot.services.deps import Deps
+
+if TYPE_CHECKING:  # the jobs use this module's context: no import at run time
+    from bot.jobs.sender import RateLimitedSender
 
 
 class BotData:
