@@ -9,6 +9,7 @@ benchmarks then answer, are created by the real ``practice.start_practice``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -25,7 +26,7 @@ from bot.services.cards import ProblemCard
 from bot.services.deps import Deps
 from db.engine import create_engine, create_sessionmaker
 from db.models import Problem
-from problems.bank import BankProblem, parse_banks, sample_bank_dir
+from problems.bank import BankProblem, ParsedBanks, parse_banks, sample_bank_dir
 
 FIRST_TELEGRAM_ID = 900_000_000
 # Historical sessions are dated from HISTORY_START; anything at or after HISTORY_END is a
@@ -53,7 +54,7 @@ class Student:
     problem_ids: tuple[int, ...]
 
 
-def scaled_bank(copies: int) -> tuple[list[BankProblem], list[str]]:
+def scaled_bank(copies: int) -> ParsedBanks:
     """The sample bank plus ``copies - 1`` copies with new ids; the last copy has no hints
     (so the language model would have to write them)."""
     parsed = parse_banks([sample_bank_dir()])
@@ -68,11 +69,11 @@ def scaled_bank(copies: int) -> tuple[list[BankProblem], list[str]]:
                 update["hints"] = None
             virtual = f"{item.path}#bench-copy-{k}"
             problems.append(
-                BankProblem(spec=item.spec.model_copy(update=update), path=virtual, line=item.line)
+                dataclasses.replace(item, spec=item.spec.model_copy(update=update), path=virtual)
             )
             if virtual not in files:
                 files.append(virtual)
-    return problems, files
+    return dataclasses.replace(parsed, problems=problems, files=files)
 
 
 async def _count(conn: asyncpg.Connection, sql: str, *args: object) -> int:
@@ -94,9 +95,9 @@ async def ensure_dataset(
     db = create_sessionmaker(engine)
     conn = await asyncpg.connect(dsn)
     try:
-        problems, files = scaled_bank(copies)
-        summary = await load_banks(db, problems, files)
-        say(f"bank: {len(problems)} problems ({summary})")
+        bank = scaled_bank(copies)
+        summary = await load_banks(db, bank)
+        say(f"bank: {len(bank.problems)} problems ({summary})")
 
         last = FIRST_TELEGRAM_ID + students - 1
         have = await _count(

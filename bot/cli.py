@@ -107,11 +107,7 @@ async def _load(settings: Settings, parsed: ParsedBanks, *, dry_run: bool) -> Lo
 
     try:
         return await load_banks(
-            create_sessionmaker(engine),
-            parsed.problems,
-            parsed.files,
-            dry_run=dry_run,
-            progress=progress,
+            create_sessionmaker(engine), parsed, dry_run=dry_run, progress=progress
         )
     finally:
         await engine.dispose()

@@ -105,7 +105,7 @@ async def _ensure_sample_bank(deps: Deps) -> None:
     if count:
         return
     parsed = parse_banks([sample_bank_dir()])
-    summary = await load_banks(deps.db, parsed.problems, parsed.files)
+    summary = await load_banks(deps.db, parsed)
     print(f"(loaded the sample bank: {summary.created} problems)")
 
 

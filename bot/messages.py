@@ -12,11 +12,13 @@ from decimal import Decimal
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
+from bot.services.cards import ProblemCard
 from bot.services.practice import AnswerOutcome, ProblemView, SessionSummary
 from bot.services.stats import Stats
 from bot.services.summaries import REPORT_DAYS, ChildReport, ParentReport, TeacherReport
 from bot.texts import localize_number, t, topic_name
-from problems.types import AnswerType
+from problems.checking import example_answer
+from problems.types import AnswerForm, AnswerType
 
 Message = tuple[str, InlineKeyboardMarkup | None]
 
@@ -30,7 +32,7 @@ def problem_message(view: ProblemView, lang: str) -> Message:
             "problem_header",
             number=view.position + 1,
             total=view.total,
-            topic=topic_name(lang, card.topic),
+            topic=topic_name(lang, card.topic, card.topic_names),
         ),
         "",
         card.question[lang],
@@ -45,12 +47,28 @@ def problem_message(view: ProblemView, lang: str) -> Message:
     return "\n".join(lines), keyboards.problem_keyboard(view, lang)
 
 
-def expect_text(answer_type: AnswerType | None, lang: str) -> str:
-    key = {
-        AnswerType.NUMERIC: "expect_numeric",
-        AnswerType.MULTIPLE_CHOICE: "expect_choice",
-    }.get(answer_type or AnswerType.TEXT, "expect_text")
-    return t(lang, key)
+def expect_text(card: ProblemCard | None, lang: str) -> str:
+    """After an unreadable reply: how to write an answer to this problem, with an example
+    of the shape (never the answer itself)."""
+    if card is None:
+        return t(lang, "expect_text")
+    if card.answer_type is AnswerType.MULTIPLE_CHOICE:
+        return t(lang, "expect_choice")
+    return t(lang, "expect_like", example=example_answer(card.answer_key, lang))
+
+
+def needs_form_text(outcome: AnswerOutcome) -> str:
+    """The right value in another shape: say so, and what to change."""
+    lang = outcome.lang
+    form = outcome.needs
+    places = outcome.card.answer_key.places if outcome.card is not None else None
+    if form is None:
+        change = t(lang, "form_other")
+    elif form is AnswerForm.DECIMAL and places is not None:
+        change = t(lang, "form_decimal_places", places=places)
+    else:
+        change = t(lang, f"form_{form.value}")
+    return t(lang, "needs_form", change=change)
 
 
 def summary_lines(summary: SessionSummary, lang: str) -> list[str]:
@@ -117,7 +135,7 @@ def child_text(child: ChildReport, lang: str) -> str:
             t(
                 lang,
                 "summary_weakest",
-                topic=topic_name(lang, child.weakest_topic),
+                topic=topic_name(lang, child.weakest_topic, child.weakest_topic_names),
                 accuracy=percent(child.weakest_accuracy, lang),
             )
         )

@@ -95,6 +95,46 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "bn": "একটি বোতামে চাপ দাও বা অক্ষরটি লেখো (ক, খ, গ, ঘ)।",
     },
     "expect_text": {"en": "Please type a short answer in words.", "bn": "কথায় ছোট একটি উত্তর লেখো।"},
+    "expect_like": {
+        "en": "Please write your answer in this shape ({example}).",
+        "bn": "এভাবে উত্তর লেখো ({example})।",
+    },
+    "needs_form": {
+        "en": "✏️ That is the right value — now {change}",
+        "bn": "✏️ মান ঠিক হয়েছে — এবার {change}",
+    },
+    "form_lowest_terms": {"en": "write it in lowest terms.", "bn": "লঘিষ্ঠ আকারে লেখো।"},
+    "form_fraction": {
+        "en": "write it as a fraction (like 3/4).",
+        "bn": "ভগ্নাংশ আকারে লেখো (যেমন ৩/৪)।",
+    },
+    "form_mixed": {
+        "en": "write it as a mixed number (like 2 1/3).",
+        "bn": "মিশ্র ভগ্নাংশ আকারে লেখো (যেমন ২ ১/৩)।",
+    },
+    "form_decimal": {"en": "write it as a decimal.", "bn": "দশমিক ভগ্নাংশে লেখো।"},
+    "form_decimal_places": {
+        "en": "write it as a decimal with {places} decimal places.",
+        "bn": "দশমিকের পর {places} ঘর পর্যন্ত লেখো।",
+    },
+    "form_integer": {"en": "write it as a whole number.", "bn": "পূর্ণসংখ্যায় লেখো।"},
+    "form_percent": {
+        "en": "write it as a percentage (like 25%).",
+        "bn": "শতকরায় লেখো (যেমন ২৫%)।",
+    },
+    "form_expanded": {
+        "en": "multiply out the brackets (expand it).",
+        "bn": "বন্ধনী খুলে গুণ করে লেখো (বিস্তার করো)।",
+    },
+    "form_factored": {
+        "en": "write it as a product of factors (factorise it).",
+        "bn": "উৎপাদকে বিশ্লেষণ করে লেখো।",
+    },
+    "form_simplified": {"en": "simplify it fully.", "bn": "সম্পূর্ণ সরল করে লেখো।"},
+    "form_other": {
+        "en": "write it the way the question asks.",
+        "bn": "প্রশ্নে যেভাবে চাওয়া হয়েছে সেভাবে লেখো।",
+    },
     "session_done": {
         "en": "🎉 Session complete! You got {correct} of {total} right and used {hints} hints.",
         "bn": "🎉 আজকের অনুশীলন শেষ! {total}টির মধ্যে {correct}টি সঠিক, সংকেত নিয়েছ {hints}টি।",
@@ -639,7 +679,10 @@ def grade_name(lang: str, grade: int | None) -> str:
     return GRADES[grade][lang] if grade in GRADES else "—"
 
 
-def topic_name(lang: str, topic: str) -> str:
-    """A topic's human name; unknown topics show their slug."""
-    names = TOPICS.get(topic)
-    return names[lang] if names else topic.replace("_", " ").capitalize()
+def topic_name(lang: str, topic: str, names: dict[str, str] | None = None) -> str:
+    """A topic's human name: as the bank named it (``names``), else a known one, else its
+    slug written as words."""
+    known = names or TOPICS.get(topic)
+    if known and known.get(lang):
+        return known[lang]
+    return topic.replace("_", " ").replace("-", " ").capitalize()

@@ -103,7 +103,8 @@ class Problem(TimestampMixin, Base):
         CheckConstraint("grade BETWEEN 6 AND 8", name="grade_range"),
         CheckConstraint("difficulty BETWEEN 1 AND 3", name="difficulty_range"),
         CheckConstraint(
-            "answer_type IN ('numeric', 'multiple_choice', 'text')", name="answer_type_known"
+            "answer_type IN ('numeric', 'multiple_choice', 'text', 'expression', 'ratio', 'time')",
+            name="answer_type_known",
         ),
         Index("ix_problems_grade_active", "grade", "active"),
     )
@@ -130,6 +131,24 @@ class Problem(TimestampMixin, Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     # Problems are retired, never deleted: responses point at them.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The whole validated bank entry (problems/schema.py), what the tutor builds cards from;
+    # for a template the text columns above hold its {placeholders}.
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A template's seeds with distinct questions (problems/templates.py); NULL for an item.
+    variant_seeds: Mapped[list[Any] | None] = mapped_column(JSON)
+
+
+class Topic(Base):
+    """A topic of a class's syllabus, named in both languages, in syllabus order."""
+
+    __tablename__ = "topics"
+    __table_args__ = (CheckConstraint("grade BETWEEN 6 AND 8", name="grade_range"),)
+
+    grade: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    name_en: Mapped[str] = mapped_column(String(100))
+    name_bn: Mapped[str] = mapped_column(String(100))
 
 
 class GeneratedHint(Base):
@@ -165,6 +184,8 @@ class PracticeSession(Base):
     local_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="in_progress")
     problem_ids: Mapped[list[Any]] = mapped_column(JSON)
+    # The variant of each problem (its template seed; 0 for an item), same order; NULL: all 0.
+    variant_seeds: Mapped[list[Any] | None] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
     wrong_on_current: Mapped[int] = mapped_column(SmallInteger, default=0)
     hints_on_current: Mapped[int] = mapped_column(SmallInteger, default=0)
@@ -180,7 +201,8 @@ class Response(Base):
     __tablename__ = "responses"
     __table_args__ = (
         CheckConstraint("hints_used BETWEEN 0 AND 3", name="hints_used_range"),
-        CheckConstraint("grader IN ('rule', 'model', 'skip')", name="grader_known"),
+        # 'form': the right value in another shape than asked (asked again, never wrong).
+        CheckConstraint("grader IN ('rule', 'model', 'skip', 'form')", name="grader_known"),
         CheckConstraint(
             "confidence_score IS NULL OR (confidence_score >= 0 AND confidence_score <= 1)",
             name="confidence_range",
@@ -194,6 +216,7 @@ class Response(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"))
     student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="SET NULL"))
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="RESTRICT"))
+    variant_seed: Mapped[int | None] = mapped_column(Integer)
     student_answer: Mapped[str | None] = mapped_column(String(500))
     is_correct: Mapped[bool] = mapped_column(Boolean)
     confidence_score: Mapped[float | None] = mapped_column(Float)

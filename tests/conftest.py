@@ -169,7 +169,7 @@ async def sample_bank_deps(pg_url: str, sample_bank, **settings: object) -> Asyn
         _env_file=None, database_url=pg_url, telegram_bot_token="123456:TEST"
     ).model_copy(update=settings)
     deps = Deps(db=create_sessionmaker(engine), settings=config, clock=FakeClock())
-    await load_banks(deps.db, sample_bank.problems, sample_bank.files)
+    await load_banks(deps.db, sample_bank)
     try:
         yield deps
     finally:
@@ -180,5 +180,5 @@ async def sample_bank_deps(pg_url: str, sample_bank, **settings: object) -> Asyn
 
 @pytest.fixture
 async def loaded_bank(deps: Deps, sample_bank):
-    await load_banks(deps.db, sample_bank.problems, sample_bank.files)
+    await load_banks(deps.db, sample_bank)
     return sample_bank

@@ -99,8 +99,10 @@ async def show_answer(update: Update, context: Context, outcome: AnswerOutcome) 
     elif kind == "no_session":
         await reply(update, t(lang, "no_session"), keyboards.practice_keyboard(lang))
     elif kind == "unreadable":
-        expect = messages.expect_text(outcome.answer_type, lang)
+        expect = messages.expect_text(outcome.card, lang)
         await reply(update, t(lang, "unreadable", expect=expect))
+    elif kind == "needs_form":
+        await reply(update, messages.needs_form_text(outcome))
     elif kind == "stale":
         await reply(update, t(lang, "stale_button"))
         if outcome.current is not None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import queries
-from problems.bank import BankProblem
+from problems.bank import BankProblem, ParsedBanks
 
 BATCH = 1000
 
@@ -50,18 +50,34 @@ def _row(item: BankProblem, now: dt.datetime) -> dict[str, Any]:
         "content_hash": spec.content_hash(),
         "active": True,
         "updated_at": now,
+        "spec": spec.model_dump(mode="json"),
+        "variant_seeds": list(item.variant_seeds) if item.variant_seeds else None,
     }
 
 
 async def sync_problems(
     session: AsyncSession,
-    problems: Sequence[BankProblem],
-    files: Sequence[str],
+    parsed: ParsedBanks,
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> LoadSummary:
-    """Create new problems, update changed ones (by content hash), retire vanished ones."""
+    """Name the topics, create new problems, update changed ones (by content hash), retire
+    vanished ones."""
     now = dt.datetime.now(dt.UTC)
+    problems, files = parsed.problems, parsed.files
+    await queries.problems.save_topics(
+        session,
+        [
+            {
+                "grade": t.grade,
+                "slug": t.id,
+                "position": t.order,
+                "name_en": t.name_en,
+                "name_bn": t.name_bn,
+            }
+            for t in parsed.topics
+        ],
+    )
     existing = {
         key: (pid, content_hash, active, source)
         for key, pid, content_hash, active, source in await queries.problems.bank_index(session)
@@ -119,8 +135,7 @@ async def sync_problems(
 
 async def load_banks(
     db: async_sessionmaker[AsyncSession],
-    problems: Sequence[BankProblem],
-    files: Sequence[str],
+    parsed: ParsedBanks,
     *,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
@@ -128,7 +143,7 @@ async def load_banks(
     """Apply a parsed bank in one transaction; a dry run reports the same and rolls back."""
     try:
         async with db.begin() as session:
-            summary = await sync_problems(session, problems, files, progress=progress)
+            summary = await sync_problems(session, parsed, progress=progress)
             if dry_run:
                 raise DryRun
     except DryRun:

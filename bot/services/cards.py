@@ -1,10 +1,15 @@
-"""Problems as the tutor uses them: ``ProblemCard`` (detached from the database) and the
-in-memory ``ProblemCache`` that keeps the graded-answer path from reading them every time."""
+"""Problems as the tutor uses them: ``ProblemCard`` (one variant, detached from the database)
+and the in-memory ``ProblemCache`` that keeps the graded-answer path from reading them.
+
+A variant is ``(problem id, seed)``: a template (problems/templates.py) gives the same numbers
+for the same seed, so a session, a hint, a verdict and a report all see the same problem. An
+item (a problem without parameters) has one variant, seed 0.
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import queries
 from db.models import Problem
 from problems.checking import to_bengali_digits
+from problems.schema import ProblemSpec
+from problems.templates import instantiate
 from problems.types import AnswerKey, AnswerType
+
+Variant = tuple[int, int]  # (problem id, seed)
 
 
 def _is_bengali(text: str) -> bool:
@@ -32,9 +41,19 @@ class ProblemCard:
     hints: dict[str, tuple[str, ...]]
     explanation: dict[str, str | None]
     answer_key: AnswerKey
+    seed: int = 0
+    # The topic as people read it ({"en": …, "bn": …}); empty when the bank did not name it.
+    topic_names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: Problem) -> ProblemCard:
+    def from_row(cls, row: Problem, seed: int = 0) -> ProblemCard:
+        """The card of one variant; a template is instantiated with ``seed``."""
+        if row.spec is not None:
+            spec = ProblemSpec.model_validate(row.spec)
+            if spec.is_template:
+                return cls.from_spec(row.id, instantiate(spec, seed), seed)
+            return cls.from_spec(row.id, spec, 0)
+        # A row loaded before problems kept their spec (until the bank is loaded again).
         return cls(
             id=row.id,
             key=row.key,
@@ -52,6 +71,32 @@ class ProblemCard:
                 tolerance=Decimal(row.tolerance) if row.tolerance is not None else None,
                 accept=tuple(row.accept or ()),
             ),
+        )
+
+    @classmethod
+    def from_spec(cls, problem_id: int, spec: ProblemSpec, seed: int) -> ProblemCard:
+        """The card of a plain (instantiated) bank entry."""
+        hints = spec.hints
+        return cls(
+            id=problem_id,
+            key=spec.id,
+            topic=spec.topic,
+            difficulty=spec.difficulty,
+            question={"en": spec.question.en, "bn": spec.question.bn},
+            options={
+                "en": tuple(spec.options.en) if spec.options else (),
+                "bn": tuple(spec.options.bn) if spec.options else (),
+            },
+            hints={
+                "en": tuple(hints.en or ()) if hints else (),
+                "bn": tuple(hints.bn or ()) if hints else (),
+            },
+            explanation={
+                "en": spec.explanation.en if spec.explanation else None,
+                "bn": spec.explanation.bn if spec.explanation else None,
+            },
+            answer_key=spec.answer_key(),
+            seed=seed,
         )
 
     @property
@@ -76,30 +121,59 @@ class ProblemCard:
 
 class ProblemCache:
     """Problems change only when an operator loads a bank, so the hot path reads them from
-    memory; entries expire after ``ttl`` seconds so a reload reaches every process."""
+    memory; entries expire after ``ttl`` seconds so a reload reaches every process. Cards are
+    kept per variant (at most ``max_cards``, oldest dropped first)."""
 
-    def __init__(self, ttl: float = 300.0) -> None:
+    def __init__(self, ttl: float = 300.0, max_cards: int = 20_000) -> None:
         self._ttl = ttl
-        self._cards: dict[int, tuple[float, ProblemCard]] = {}
+        self._max_cards = max_cards
+        self._cards: dict[Variant, tuple[float, ProblemCard]] = {}
 
-    async def get_many(self, session: AsyncSession, ids: list[int]) -> dict[int, ProblemCard]:
+    async def get_many(
+        self, session: AsyncSession, variants: list[Variant]
+    ) -> dict[Variant, ProblemCard]:
+        """The cards of these variants: one query for the problems not in memory, none when
+        every variant is."""
         now = time.monotonic()
-        found = {}
-        missing = []
-        for pid in ids:
-            entry = self._cards.get(pid)
+        found: dict[Variant, ProblemCard] = {}
+        missing: list[Variant] = []
+        for variant in variants:
+            entry = self._cards.get(variant)
             if entry is not None and now - entry[0] < self._ttl:
-                found[pid] = entry[1]
+                found[variant] = entry[1]
             else:
-                missing.append(pid)
-        for row in await queries.problems.get_problems(session, missing):
-            card = ProblemCard.from_row(row)
-            self._cards[row.id] = (now, card)
-            found[row.id] = card
+                missing.append(variant)
+        if missing:
+            rows = {
+                row.id: row
+                for row in await queries.problems.get_problems(
+                    session, sorted({pid for pid, _seed in missing})
+                )
+            }
+            names = {
+                (topic.grade, topic.slug): {"en": topic.name_en, "bn": topic.name_bn}
+                for topic in await queries.problems.topic_names(session)
+            }
+            for variant in missing:
+                row = rows.get(variant[0])
+                if row is None:
+                    continue
+                card = replace(
+                    ProblemCard.from_row(row, variant[1]),
+                    topic_names=names.get((row.grade, row.topic), {}),
+                )
+                self._remember(variant, (now, card))
+                found[variant] = card
         return found
 
-    async def get(self, session: AsyncSession, problem_id: int) -> ProblemCard:
-        return (await self.get_many(session, [problem_id]))[problem_id]
+    async def get(self, session: AsyncSession, variant: Variant) -> ProblemCard:
+        return (await self.get_many(session, [variant]))[variant]
+
+    def _remember(self, variant: Variant, entry: tuple[float, ProblemCard]) -> None:
+        self._cards.pop(variant, None)
+        self._cards[variant] = entry
+        while len(self._cards) > self._max_cards:
+            del self._cards[next(iter(self._cards))]
 
     def clear(self) -> None:
         self._cards.clear()

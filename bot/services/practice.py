@@ -19,14 +19,14 @@ from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
 from bot.services.deps import Deps
 from bot.services.model_wait import waiting_for_model
-from bot.services.selection import Candidate, choose_problems
+from bot.services.selection import REPEAT_DAYS, Candidate, choose_problems
 from bot.services.session_step import advance
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
 from db import queries
 from db.models import PracticeSession, Streak
 from db.queries.practice import AnsweringStudent, OpenSession, StreakSnapshot
 from problems.checking import Verdict, check_answer
-from problems.types import AnswerType
+from problems.types import AnswerForm, AnswerType
 
 if TYPE_CHECKING:
     from bot.services.llm import ModelVerdict
@@ -69,6 +69,7 @@ class PracticeOutcome:
 AnswerKind = Literal[
     "correct",
     "retry",
+    "needs_form",
     "revealed",
     "skipped",
     "unreadable",
@@ -89,6 +90,8 @@ class AnswerOutcome:
     next_problem: ProblemView | None = None
     summary: SessionSummary | None = None
     current: ProblemView | None = None
+    # needs_form: the shape the answer must take (the value was right).
+    needs: AnswerForm | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,18 +144,21 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
                 summary=await _summary(s, todays, student.id, today),
             )
         candidates = [
-            Candidate(pid, topic, difficulty)
-            for pid, topic, difficulty in await queries.problems.active_problem_summaries(
+            Candidate(pid, topic, difficulty, tuple(seeds or ()))
+            for pid, topic, difficulty, seeds in await queries.problems.active_problem_summaries(
                 s, grade=student.grade
             )
         ]
         if not candidates:
             return PracticeOutcome(kind="no_problems", lang=lang, grade=student.grade)
         history = await queries.practice.student_history(s, student_id=student.id)
+        seen = await queries.practice.seen_variants(
+            s, student_id=student.id, since=today - dt.timedelta(days=REPEAT_DAYS)
+        )
         wanted = deps.settings.problems_per_session
-        ids = choose_problems(candidates, history, wanted, seed=f"{student.id}:{today}")
+        ids = choose_problems(candidates, history, wanted, seed=f"{student.id}:{today}", seen=seen)
         created = await queries.practice.create_session_once(
-            s, student_id=student.id, local_date=today, problem_ids=ids
+            s, student_id=student.id, local_date=today, variants=ids
         )
         view = await _view(deps, s, queries.practice.open_session_of(created), lang)
         resumed = created.position > 0
@@ -240,14 +246,39 @@ async def _submit(
                 kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
             )
         # One query for the whole session when the cache is cold, none when it is warm.
-        cards = await deps.problems.get_many(s, practice.problem_ids)
-        card = cards[practice.problem_ids[practice.position]]
+        cards = await deps.problems.get_many(s, practice.variants)
+        card = cards[practice.current]
         verdict = _grade_choice(card, choice) if choice is not None else None
+        needs: AnswerForm | None = None
         if verdict is None:
-            verdict = check_answer(card.answer_key, answer).verdict
+            result = check_answer(card.answer_key, answer)
+            verdict, needs = result.verdict, result.needs
         if verdict is Verdict.UNREADABLE:
+            # Our reading failed, not the student: nothing is recorded, they answer again.
             return AnswerOutcome(
                 kind="unreadable", lang=lang, answer_type=card.answer_type, card=card
+            )
+        if verdict is Verdict.NEEDS_FORM:
+            # The right value in another shape: recorded as such (never as wrong), and the
+            # student is asked for the shape the problem wants.
+            recorded = await queries.practice.record_response_once(
+                s,
+                session_id=practice.id,
+                student_id=student.id,
+                problem_id=card.id,
+                variant_seed=card.seed,
+                student_answer=answer[:500],
+                is_correct=False,
+                confidence_score=None,
+                hints_used=practice.hints_on_current,
+                grader="form",
+                idempotency_key=update_id,
+                created_at=deps.clock(),
+            )
+            if recorded is None:
+                return AnswerOutcome(kind="duplicate", lang=lang)
+            return AnswerOutcome(
+                kind="needs_form", lang=lang, answer_type=card.answer_type, card=card, needs=needs
             )
         if (
             verdict is Verdict.INCORRECT
@@ -329,7 +360,7 @@ async def _skip(
             return AnswerOutcome(
                 kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
             )
-        card = await deps.problems.get(s, practice.problem_ids[practice.position])
+        card = await deps.problems.get(s, practice.current)
         return await _record(
             deps,
             s,
@@ -375,6 +406,7 @@ async def _record(
             "session_id": practice.id,
             "student_id": student.id,
             "problem_id": card.id,
+            "variant_seed": card.seed,
             "student_answer": student_answer,
             "is_correct": is_correct,
             "confidence_score": confidence,
@@ -407,8 +439,9 @@ async def _record(
         )
         return AnswerOutcome(kind=kind, lang=lang, card=card, summary=summary)
     next_position = step.position
-    next_id = practice.problem_ids[next_position]
-    next_card = (await deps.problems.get_many(s, practice.problem_ids))[next_id]
+    next_card = (await deps.problems.get_many(s, practice.variants))[
+        practice.variants[next_position]
+    ]
     next_view = ProblemView(
         session_id=practice.id,
         position=next_position,
@@ -508,8 +541,7 @@ async def _summary(
 
 
 async def _view(deps: Deps, s: AsyncSession, practice: OpenSession, lang: str) -> ProblemView:
-    cards = await deps.problems.get_many(s, practice.problem_ids)
-    card = cards[practice.problem_ids[practice.position]]
+    card = (await deps.problems.get_many(s, practice.variants))[practice.current]
     shown = tuple(
         [
             await hint_text(deps, s, card, lang, level)

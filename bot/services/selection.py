@@ -1,17 +1,29 @@
-"""Which problems a student gets today: unsolved first, weakest topics first, a review of
-recent misses, and difficulty that rises with accuracy. Pure and deterministic per seed."""
+"""Which problems a student gets today, as (problem id, seed) variants. Pure and
+deterministic per seed.
+
+* Nothing the student was given in the last ``REPEAT_DAYS`` comes again: an item (a problem
+  without parameters) is not repeated, a template gives a variant the student has not seen.
+* A review first: the templates missed most recently (and not answered right since) come
+  back with new numbers.
+* Then the weakest topics first, round-robin so one session is not all one topic, at a
+  difficulty that rises with accuracy, and the templates practised least first.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from db.queries.practice import ProblemHistory
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# A school year and then some: within this many days a student never meets a variant twice.
+REPEAT_DAYS = 200
+
+Variant = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +31,8 @@ class Candidate:
     problem_id: int
     topic: str
     difficulty: int
+    # A template's seeds with distinct questions; empty for an item (its one variant: 0).
+    seeds: tuple[int, ...] = ()
 
 
 def target_difficulty(history: Sequence[ProblemHistory]) -> int:
@@ -36,17 +50,33 @@ def choose_problems(
     count: int,
     *,
     seed: str,
-) -> list[int]:
-    """Pick up to ``count`` problem ids for one session."""
+    seen: Collection[Variant] = frozenset(),
+) -> list[Variant]:
+    """Pick up to ``count`` variants for one session (``seen``: given in the last 200 days)."""
     rng = random.Random(seed)
     by_id = {h.problem_id: h for h in history}
-    solved = {pid for pid, h in by_id.items() if h.correct > 0}
-    unsolved = [c for c in candidates if c.problem_id not in solved]
+    seen = set(seen)
 
-    # Review: problems missed before and never solved, the most recent miss first.
+    def fresh(c: Candidate) -> list[int]:
+        if not c.seeds:
+            return [] if (c.problem_id, 0) in seen else [0]
+        return [s for s in c.seeds if (c.problem_id, s) not in seen]
+
+    usable = [c for c in candidates if fresh(c)]
+
+    def missed_lately(c: Candidate) -> bool:
+        h = by_id.get(c.problem_id)
+        return (
+            bool(c.seeds)
+            and h is not None
+            and h.last_wrong_at is not None
+            and (h.last_correct_at is None or h.last_correct_at < h.last_wrong_at)
+        )
+
+    # Review: templates missed and not answered right since, the most recent miss first.
     missed = sorted(
-        (c for c in unsolved if c.problem_id in by_id and by_id[c.problem_id].last_wrong_at),
-        key=lambda c: by_id[c.problem_id].last_wrong_at,  # type: ignore[arg-type,return-value]
+        (c for c in usable if missed_lately(c)),
+        key=lambda c: by_id[c.problem_id].last_wrong_at or _EPOCH,
         reverse=True,
     )
     chosen: list[Candidate] = missed[: max(1, count // 5)]
@@ -62,12 +92,12 @@ def choose_problems(
             topic_tries[topic] += h.attempts
     target = target_difficulty(history)
 
-    def rank(c: Candidate) -> tuple[float, int, float]:
+    def rank(c: Candidate) -> tuple[float, int, int, float]:
         weakness = topic_right[c.topic] / topic_tries[c.topic]
-        return (round(weakness, 2), abs(c.difficulty - target), rng.random())
+        tried = by_id[c.problem_id].attempts if c.problem_id in by_id else 0
+        return (round(weakness, 2), abs(c.difficulty - target), tried, rng.random())
 
-    pool = sorted((c for c in unsolved if c not in chosen), key=rank)
-    # Round-robin over topics in weakness order, so one session is not all one topic.
+    pool = sorted((c for c in usable if c not in chosen), key=rank)
     queues: dict[str, list[Candidate]] = {}
     for c in pool:
         queues.setdefault(c.topic, []).append(c)
@@ -79,13 +109,17 @@ def choose_problems(
             if not queues[topic]:
                 del queues[topic]
 
-    if len(chosen) < count:
-        # Everything solved: revisit the problems solved longest ago.
+    variants = [(c.problem_id, rng.choice(fresh(c)), c.difficulty) for c in chosen]
+    if len(variants) < count:
+        # A bank too small for the year: the items answered longest ago come again.
         again = sorted(
-            (c for c in candidates if c.problem_id in solved and c not in chosen),
-            key=lambda c: (by_id[c.problem_id].last_correct_at or _EPOCH, rng.random()),
+            (c for c in candidates if c not in chosen and not c.seeds),
+            key=lambda c: (
+                by_id[c.problem_id].last_correct_at or _EPOCH if c.problem_id in by_id else _EPOCH,
+                rng.random(),
+            ),
         )
-        chosen.extend(again[: count - len(chosen)])
+        variants += [(c.problem_id, 0, c.difficulty) for c in again[: count - len(variants)]]
 
-    chosen.sort(key=lambda c: c.difficulty)
-    return [c.problem_id for c in chosen]
+    variants.sort(key=lambda v: v[2])
+    return [(pid, s) for pid, s, _difficulty in variants]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,8 @@ class ChildReport:
     answers: int
     hints: int
     weakest_topic: str | None = None
+    # The weakest topic as the bank names it ({"en": …, "bn": …}); empty if not named.
+    weakest_topic_names: dict[str, str] = field(default_factory=dict)
     weakest_accuracy: int | None = None
 
     @property
@@ -125,6 +127,10 @@ async def child_reports(
     activity = await queries.stats.day_activity(s, student_ids=ids, since=since, until=until)
     answers = await queries.stats.topic_answers(s, student_ids=ids, since=since, until=until)
     streaks = await _streaks(s, students, now)
+    names = {
+        (topic.grade, topic.slug): {"en": topic.name_en, "bn": topic.name_bn}
+        for topic in await queries.problems.topic_names(s)
+    }
 
     practised: defaultdict[int, set[dt.date]] = defaultdict(set)
     hints: defaultdict[int, int] = defaultdict(int)
@@ -166,6 +172,9 @@ async def child_reports(
                 answers=total,
                 hints=hints[student.id],
                 weakest_topic=weakest[0] if weakest else None,
+                weakest_topic_names=(
+                    names.get((student.grade or 0, weakest[0]), {}) if weakest else {}
+                ),
                 weakest_accuracy=weakest[1] if weakest else None,
             )
         )

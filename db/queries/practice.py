@@ -31,13 +31,19 @@ async def get_session_for_day(
 
 
 async def create_session_once(
-    session: AsyncSession, *, student_id: int, local_date: dt.date, problem_ids: list[int]
+    session: AsyncSession,
+    *,
+    student_id: int,
+    local_date: dt.date,
+    variants: Sequence[tuple[int, int]],
 ) -> PracticeSession:
-    """Create the day's session; if a concurrent request already did, return that one."""
+    """Create the day's session of these (problem id, seed) variants; if a concurrent request
+    already did, return that one."""
     stmt = dialect_insert(session, PracticeSession).values(
         student_id=student_id,
         local_date=local_date,
-        problem_ids=problem_ids,
+        problem_ids=[pid for pid, _seed in variants],
+        variant_seeds=[seed for _pid, seed in variants],
         status="in_progress",
         position=0,
         wrong_on_current=0,
@@ -52,6 +58,10 @@ async def create_session_once(
     return created
 
 
+# Responses that count as answers: not the ones that only asked for another shape.
+GRADED = Response.grader != "form"
+
+
 @dataclass(frozen=True, slots=True)
 class ProblemHistory:
     problem_id: int
@@ -59,6 +69,18 @@ class ProblemHistory:
     correct: int
     last_wrong_at: dt.datetime | None
     last_correct_at: dt.datetime | None
+
+
+async def seen_variants(
+    session: AsyncSession, *, student_id: int, since: dt.date
+) -> set[tuple[int, int]]:
+    """Every (problem id, seed) the student was given in a session on or after ``since``."""
+    rows = await session.execute(
+        select(PracticeSession.problem_ids, PracticeSession.variant_seeds).where(
+            PracticeSession.student_id == student_id, PracticeSession.local_date >= since
+        )
+    )
+    return {pair for ids, seeds in rows for pair in zip(ids, _seeds(ids, seeds), strict=True)}
 
 
 async def student_history(session: AsyncSession, *, student_id: int) -> list[ProblemHistory]:
@@ -73,7 +95,7 @@ async def student_history(session: AsyncSession, *, student_id: int) -> list[Pro
             wrong_at,
             right_at,
         )
-        .where(Response.student_id == student_id)
+        .where(Response.student_id == student_id, GRADED)
         .group_by(Response.problem_id)
     )
     return [
@@ -148,11 +170,27 @@ class OpenSession:
     id: int
     local_date: dt.date
     problem_ids: list[int]
+    variant_seeds: list[int]  # same order; 0 for an item
     position: int
     wrong_on_current: int
     hints_on_current: int
     correct_count: int
     hints_total: int
+
+    @property
+    def variants(self) -> list[tuple[int, int]]:
+        """The session's problems as (problem id, seed)."""
+        return list(zip(self.problem_ids, self.variant_seeds, strict=True))
+
+    @property
+    def current(self) -> tuple[int, int]:
+        """The variant the student is on."""
+        return self.problem_ids[self.position], self.variant_seeds[self.position]
+
+
+def _seeds(problem_ids: list[Any], seeds: list[Any] | None) -> list[int]:
+    # Sessions from before templates have no seeds: every problem was an item.
+    return [int(x) for x in seeds] if seeds else [0] * len(problem_ids)
 
 
 _ANSWER_CONTEXT = (
@@ -166,6 +204,7 @@ _ANSWER_CONTEXT = (
         _sessions.c.id.label("session_id"),
         _sessions.c.local_date,
         _sessions.c.problem_ids,
+        _sessions.c.variant_seeds,
         _sessions.c.position,
         _sessions.c.wrong_on_current,
         _sessions.c.hints_on_current,
@@ -259,6 +298,7 @@ async def get_answering_student(
         id=row.session_id,
         local_date=row.local_date,
         problem_ids=list(row.problem_ids),
+        variant_seeds=_seeds(row.problem_ids, row.variant_seeds),
         position=row.position,
         wrong_on_current=row.wrong_on_current,
         hints_on_current=row.hints_on_current,
@@ -273,6 +313,7 @@ def open_session_of(row: PracticeSession) -> OpenSession:
         id=row.id,
         local_date=row.local_date,
         problem_ids=list(row.problem_ids),
+        variant_seeds=_seeds(row.problem_ids, row.variant_seeds),
         position=row.position,
         wrong_on_current=row.wrong_on_current,
         hints_on_current=row.hints_on_current,
@@ -288,7 +329,7 @@ async def set_student_reachable(session: AsyncSession, *, student_id: int) -> No
 
 
 async def record_response_once(session: AsyncSession, **values: Any) -> int | None:
-    """``insert_response_once`` for the hot path; None when this update id was recorded."""
+    """Record a Response (one statement); None when this update id was already recorded."""
     conn = await session.connection()
     stmt = _response_insert(conn.dialect.name)
     result = await conn.execute(stmt, {"created_at": dt.datetime.now(dt.UTC), **values})
@@ -354,6 +395,7 @@ _RESPONSE_FIELDS = (
     "session_id",
     "student_id",
     "problem_id",
+    "variant_seed",
     "student_answer",
     "is_correct",
     "confidence_score",

@@ -19,6 +19,7 @@ from db.models import (
     Response,
     Streak,
 )
+from db.queries.practice import GRADED
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,7 @@ async def topic_answers(
             Response.student_id.in_(student_ids),
             PracticeSession.local_date >= since,
             PracticeSession.local_date <= until,
+            GRADED,
         )
         .group_by(Response.student_id, PracticeSession.local_date, Problem.topic)
     )
@@ -130,7 +132,9 @@ async def answer_totals(session: AsyncSession) -> tuple[int, int]:
     """(answers, correct answers) over all responses, anonymised ones included."""
     row = (
         await session.execute(
-            select(func.count(), func.sum(case((Response.is_correct.is_(True), 1), else_=0)))
+            select(
+                func.count(), func.sum(case((Response.is_correct.is_(True), 1), else_=0))
+            ).where(GRADED)
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0)
@@ -160,7 +164,7 @@ async def answer_activity(
             select(
                 func.count(distinct(Response.student_id)),
                 func.sum(case((Response.is_correct.is_(True), 1), else_=0)),
-            ).where(Response.created_at >= since, Response.created_at < until)
+            ).where(Response.created_at >= since, Response.created_at < until, GRADED)
         )
     ).one()
     return int(active or 0), int(solved or 0)

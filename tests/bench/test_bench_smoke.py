@@ -41,8 +41,8 @@ async def _session_cards(deps: Deps, telegram_id: int) -> list[ProblemCard]:
     async with deps.db() as s:
         _, session = await queries.practice.get_answering_student(s, telegram_id=telegram_id)
         assert session is not None
-        cards = await deps.problems.get_many(s, session.problem_ids)
-    return [cards[pid] for pid in session.problem_ids]
+        cards = await deps.problems.get_many(s, session.variants)
+    return [cards[variant] for variant in session.variants]
 
 
 async def test_students_answering_through_the_emulator(smoke_deps: Deps) -> None:

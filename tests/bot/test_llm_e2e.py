@@ -66,7 +66,7 @@ async def llm_deps(pg_url: str, fake: FakeOpenAIServer, tmp_path: Path) -> Async
     bank.write_text(BANK, encoding="utf-8")
     parsed = parse_banks([bank])
     assert not parsed.errors, parsed.errors
-    await load_banks(db, parsed.problems, parsed.files)
+    await load_banks(db, parsed)
     yield Deps(db=db, settings=settings, clock=clock, llm=tutor)
     await tutor.aclose()
     async with engine.begin() as conn:

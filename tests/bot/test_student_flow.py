@@ -23,7 +23,9 @@ async def _current_card(deps: Deps, telegram_id: int):
             .where(Student.telegram_id == telegram_id, PracticeSession.status == "in_progress")
         )
         assert session is not None
-        return await deps.problems.get(s, session.problem_ids[session.position]), session
+        seeds = session.variant_seeds or [0] * len(session.problem_ids)
+        variant = (session.problem_ids[session.position], seeds[session.position])
+        return await deps.problems.get(s, variant), session
 
 
 async def _responses(deps: Deps) -> list[Response]:

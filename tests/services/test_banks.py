@@ -53,7 +53,7 @@ async def _problems(deps: Deps) -> dict[str, Problem]:
 async def _load(deps: Deps, *paths: Path, dry_run: bool = False):
     parsed = parse_banks(list(paths))
     assert not parsed.errors, parsed.errors
-    return await load_banks(deps.db, parsed.problems, parsed.files, dry_run=dry_run)
+    return await load_banks(deps.db, parsed, dry_run=dry_run)
 
 
 async def test_load_reload_update_and_retire(deps: Deps, tmp_path: Path) -> None:
@@ -129,9 +129,9 @@ def test_bad_bank_is_rejected_by_the_cli_with_locations(tmp_path: Path) -> None:
 
 
 async def test_sample_bank_loads_and_reloads_unchanged(deps: Deps, sample_bank) -> None:
-    first = await load_banks(deps.db, sample_bank.problems, sample_bank.files)
+    first = await load_banks(deps.db, sample_bank)
     assert first.created == len(sample_bank.problems)
-    again = await load_banks(deps.db, sample_bank.problems, sample_bank.files)
+    again = await load_banks(deps.db, sample_bank)
     assert (again.created, again.updated, again.retired) == (0, 0, 0)
     assert again.unchanged == len(sample_bank.problems)
 

@@ -46,7 +46,8 @@ async def test_session_has_five_problems_of_the_students_grade(deps, loaded_bank
     async with deps.db() as s:
         session = await s.scalar(select(PracticeSession))
         assert session is not None
-        cards = await deps.problems.get_many(s, session.problem_ids)
+        variants = list(zip(session.problem_ids, session.variant_seeds or [], strict=True))
+        cards = await deps.problems.get_many(s, variants)
     assert len(set(session.problem_ids)) == 5
     assert {card.key[:2] for card in cards.values()} == {"g7"}
 
@@ -400,7 +401,7 @@ async def test_a_tapped_option_is_graded_by_position(deps, tmp_path) -> None:
     )
     parsed = parse_banks([bank])
     assert not parsed.errors, parsed.errors
-    await load_banks(deps.db, parsed.problems, parsed.files)
+    await load_banks(deps.db, parsed)
     await onboard(deps, TID)
     view = (await practice.start_practice(deps, telegram_id=TID)).problem
     assert view is not None

@@ -15,6 +15,7 @@ def _session(position: int, *, wrong: int = 0, hints: int = 0, total: int = 5) -
         id=1,
         local_date=dt.date(2026, 12, 4),
         problem_ids=list(range(100, 100 + total)),
+        variant_seeds=[0] * total,
         position=position,
         wrong_on_current=wrong,
         hints_on_current=hints,
