@@ -65,6 +65,17 @@ def cmd_problems_validate(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def cmd_problems_tool(args: argparse.Namespace, _settings: Settings) -> int:
+    """``stats``, ``preview`` and ``check``: the bank tools of problems/ (no database)."""
+    if args.tool == "check":
+        from problems.explain import main as check_main
+
+        return check_main(args.rest)
+    from problems.stats import main as stats_main
+
+    return stats_main([args.tool, *args.rest])
+
+
 def cmd_problems_load(args: argparse.Namespace, settings: Settings) -> int:
     from problems.bank import parse_banks
 
@@ -208,6 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("paths", nargs="+")
     load.add_argument("--dry-run", action="store_true", help="report what would change")
     load.set_defaults(func=cmd_problems_load)
+    for tool, description in (
+        ("stats", "PATH... [--json]: items, templates and distinct problems per class and topic"),
+        ("preview", "PATH... --id ID [--count N] [--seed S] [--lang en|bn]: print variants"),
+        (
+            "check",
+            "PATH... --id ID [--lang en|bn] [--seed S] ANSWER... (or --jsonl): how answers "
+            "are graded, and why",
+        ),
+    ):
+        command = problems.add_parser(tool, help=description, add_help=False)
+        command.add_argument("rest", nargs=argparse.REMAINDER)
+        command.set_defaults(func=cmd_problems_tool, tool=tool)
 
     run = sub.add_parser("run", help="run the bot (long polling, or --webhook)")
     run.add_argument(

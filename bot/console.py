@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import sys
 import time
@@ -20,6 +21,7 @@ from sqlalchemy import func, select
 from bot.app import build_application, running
 from bot.config import Settings
 from bot.services.banks import load_banks
+from bot.services.clock import system_clock
 from bot.services.deps import Deps
 from botapi_emulator import ApiCall, BotApiEmulator
 from db import migrate
@@ -32,7 +34,8 @@ QUIET_SECONDS = 0.3
 INTRO = """\
 Dars console — you are chatting with the real tutor (database: {db}).
 Type messages as you would in Telegram (start with /start). Buttons are shown as [1], [2], …;
-type #1, #2, … to tap one. /quit or Ctrl-D ends the chat.
+type #1, #2, … to tap one. /tomorrow moves the console's clock one day on (to practise the next
+day). /quit or Ctrl-D ends the chat.
 """
 
 
@@ -116,9 +119,25 @@ def _lines(script: str | None) -> Iterator[str]:
         return iter([line.rstrip("\n") for line in handle])
 
 
+class ConsoleClock:
+    """The real time, moved on by whole days with /tomorrow (the console's own clock)."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return system_clock() + self.offset
+
+
 async def _chat(settings: Settings, script: str | None) -> int:
     engine = create_engine(settings.database_url)
-    deps = Deps(db=create_sessionmaker(engine), settings=settings)
+    clock = ConsoleClock()
+    deps = Deps(db=create_sessionmaker(engine), settings=settings, clock=clock)
+
+    def tomorrow() -> None:
+        clock.offset += dt.timedelta(days=1)
+        print(f"(the console's clock is now {clock():%Y-%m-%d %H:%M} UTC)")
+
     try:
         await _ensure_sample_bank(deps)
         # Update ids must keep growing across console runs: they are idempotency keys.
@@ -136,7 +155,9 @@ async def _chat(settings: Settings, script: str | None) -> int:
                 if script is not None:
                     for line in _lines(script):
                         print(f"\nyou> {line}")
-                        if chat.submit(line):
+                        if line.strip() == "/tomorrow":
+                            tomorrow()
+                        elif chat.submit(line):
                             await chat.wait_quiet()
                     return 0
                 loop = asyncio.get_running_loop()
@@ -147,7 +168,9 @@ async def _chat(settings: Settings, script: str | None) -> int:
                     if not line or line.strip() in ("/quit", "/exit"):
                         print()
                         return 0
-                    if line.strip():
+                    if line.strip() == "/tomorrow":
+                        tomorrow()
+                    elif line.strip():
                         chat.submit(line.strip())
     finally:
         await engine.dispose()

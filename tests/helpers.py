@@ -33,4 +33,10 @@ def wrong_answer(card: ProblemCard) -> str:
         return "ABCD"[(right + 1) % len(key.options_en)]
     if key.answer_type is AnswerType.NUMERIC:
         return "987654"
+    if key.answer_type is AnswerType.EXPRESSION:
+        return f"({key.answer}) + 1"  # readable, and never equal to the answer
+    if key.answer_type is AnswerType.RATIO:
+        return "987:654" if key.answer != "987:654" else "986:653"
+    if key.answer_type is AnswerType.TIME:
+        return "11:58" if key.answer != "11:58" else "11:57"
     return "definitely not it"
