@@ -26,6 +26,7 @@ from bot.services.model_wait import parking
 from bot.serving.http import AiohttpRequest
 from bot.texts import t
 from db.engine import create_engine, create_sessionmaker
+from problems import algebra
 
 logger = logging.getLogger(__name__)
 UNLIMITED = 1_000_000
@@ -175,6 +176,8 @@ def build_application(
                 llm=LanguageModel.from_settings(settings, db, clock),
             )
         deps = data.deps
+        # SymPy takes a second to import: at start-up, not inside a student's first answer.
+        algebra.preload()
         if deps.llm is not None:
             # Budget reservations left by a process that died mid-call would block spending.
             await release_stale_reservations(deps.db, now=deps.clock())

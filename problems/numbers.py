@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 # A student's answer is a few words at most; anything longer is not an answer we can
@@ -85,10 +85,18 @@ _TOKEN = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Num:
-    """A number as the student wrote it: ``value`` is 50 for "50%", with ``percent`` set."""
+    """A number as the student wrote it: ``value`` is 50 for "50%", with ``percent`` set.
+
+    ``kind`` (integer, decimal, fraction, mixed), ``places`` (digits after the point) and
+    ``parts`` (``(p, q)`` of a fraction, ``(w, p, q)`` of a mixed number, as written) say
+    how it was written, for required forms; they take no part in equality.
+    """
 
     value: Fraction
     percent: bool = False
+    kind: str = field(default="integer", compare=False)
+    places: int = field(default=0, compare=False)
+    parts: tuple[int, ...] = field(default=(), compare=False)
 
     @property
     def of_whole(self) -> Fraction:
@@ -173,6 +181,24 @@ def _value(tok: _Token) -> Fraction | None:
     return -value if tok.negative else value
 
 
+def _places(text: str) -> int:
+    return len(text.partition(".")[2])
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text.replace(",", "")) if "." not in text else None
+
+
+def _shape(tok: _Token, value: Fraction) -> Num:
+    if tok.den is None:
+        places = _places(tok.num)
+        kind = "decimal" if places else "integer"
+        return Num(value, tok.percent, kind, places)
+    p, q = _int_or_none(tok.num), _int_or_none(tok.den)
+    parts = (p, q) if p is not None and q is not None else ()
+    return Num(value, tok.percent, "fraction", 0, parts)
+
+
 def _numbers(s: str) -> list[Num | None]:
     """All numbers in a prepared string, in order; ``None`` marks an unusable one (1/0)."""
     tokens = _scan(s)
@@ -184,17 +210,89 @@ def _numbers(s: str) -> list[Num | None]:
             frac = tokens[i + 1]
             whole_v = _value(tok)
             frac_v = _value(frac)
-            if whole_v is None or frac_v is None:
+            if whole_v is None or frac_v is None or frac.den is None:
                 out.append(None)
             else:
                 mixed = abs(whole_v) + frac_v
-                out.append(Num(-mixed if tok.negative else mixed, frac.percent))
+                parts = (int(tok.num), int(frac.num), int(frac.den))
+                value = -mixed if tok.negative else mixed
+                out.append(Num(value, frac.percent, "mixed", 0, parts))
             i += 2
             continue
         v = _value(tok)
-        out.append(None if v is None else Num(v, tok.percent))
+        out.append(None if v is None else _shape(tok, v))
         i += 1
     return out
+
+
+# Letters a number may be glued to ("12cm", "5kg", "3rd"); anything else glued to digits
+# ("5x", "2ab", "2djkajdajk") means the reply is not one plain number.
+UNIT_SUFFIXES = frozenset(
+    [
+        "cm",
+        "mm",
+        "m",
+        "km",
+        "kg",
+        "g",
+        "mg",
+        "l",
+        "ml",
+        "lt",
+        "ltr",
+        "tk",
+        "taka",
+        "s",
+        "sec",
+        "secs",
+        "min",
+        "mins",
+        "h",
+        "hr",
+        "hrs",
+        "hour",
+        "hours",
+        "d",
+        "day",
+        "days",
+        "yr",
+        "yrs",
+        "year",
+        "years",
+        "st",
+        "nd",
+        "rd",
+        "th",
+        "pc",
+        "pcs",
+        "ft",
+        "in",
+        "c",
+        "kmph",
+        "kmh",
+        "mph",
+    ]
+)
+_GLUED = re.compile(r"[0-9]([a-z]+)")
+_SPACED_POINT = re.compile(r"[0-9]\s*\.\s+[0-9]|[0-9]\s+\.\s*[0-9]")
+_UNIT_POWER = re.compile(r"(?<=[a-z\u0980-\u09ff])[²³]")
+_OPERATION = re.compile(r"[0-9]\s*[\^*×·+]\s*[-+]?\s*[0-9]")
+_LONE_LETTER = re.compile(r"(?<![a-z])[a-z](?![a-z])")
+_ARITH = frozenset("+-*/^×·")
+
+
+def _looks_algebraic(s: str) -> bool:
+    """A lone letter next to an operator ("x + 7", "a^2"): algebra, not a number."""
+    for m in _LONE_LETTER.finditer(s):
+        head = s[: m.start()].rstrip()
+        before = head[-1:]
+        tail = s[m.end() :].lstrip()
+        after = tail[:1]
+        if (before == "/" and head[-2:-1].isalpha()) or (after == "/" and tail[1:2].isalpha()):
+            continue  # a unit such as km/h or m/s
+        if (before and before in _ARITH) or (after and after in _ARITH):
+            return True
+    return False
 
 
 def parse_num(text: str) -> Num | None:
@@ -202,8 +300,12 @@ def parse_num(text: str) -> Num | None:
     stripped = text.strip()
     if len(stripped) > MAX_ANSWER_CHARS:
         return None
-    s = _prepare(stripped)
-    if _has_foreign_digits(s):
+    s = _UNIT_POWER.sub("", _prepare(stripped))
+    if _has_foreign_digits(s) or _SPACED_POINT.search(s) or _looks_algebraic(s):
+        return None
+    if _OPERATION.search(s):
+        return None  # "2^3", "2 × 2", "3 + 3": a calculation, not one number
+    if any(m.group(1) not in UNIT_SUFFIXES for m in _GLUED.finditer(s)):
         return None
     found = _numbers(s)
     if not found or any(n is None for n in found):

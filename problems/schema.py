@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from problems.checking import key_issues
 from problems.types import AnswerForm, AnswerKey, AnswerType
 
 __all__ = [
@@ -258,6 +259,10 @@ class ProblemSpec(BaseModel):
                 issues.append((("answer",), f"{_short(self.answer)} is not one of options.en"))
         elif self.options is not None:
             issues.append((("options",), "are only allowed on multiple_choice problems"))
+        if not issues:
+            # The answer rules of problems.checking: readable answer, accept/reject/form
+            # consistent with it (docs/answers.md).
+            issues.extend(((field,), message) for field, message in key_issues(self.answer_key()))
         if issues:
             raise _rules_error(issues)
         return self
