@@ -733,8 +733,39 @@ def _numeric_arith(node: Node) -> bool:
 
 
 def is_simplified(node: Node) -> bool:
-    """Like terms collected and no arithmetic left undone (brackets are allowed)."""
-    return _collected(node) and _tidy_products(node) and not _numeric_arith(node)
+    """Like terms collected and no arithmetic left undone (brackets are allowed); with a
+    letter in a denominator, one fraction in lowest terms."""
+    return (
+        _collected(node)
+        and _tidy_products(node)
+        and not _numeric_arith(node)
+        and _one_fraction_in_lowest_terms(node)
+    )
+
+
+def _letter_denominator(node: Node) -> bool:
+    if node.op == "div" and variables(node.args[1]):
+        return True
+    return any(_letter_denominator(a) for a in node.args if isinstance(a, Node))
+
+
+@lru_cache(maxsize=2048)
+def _one_fraction_in_lowest_terms(node: Node) -> bool:
+    """``(x + 2)/(x - 3)`` is simplified; ``(x^2 + 5x + 6)/(x^2 - 9)`` (a common factor) and
+    ``1/(x - 2) - 1/(x + 3)`` (not one fraction) are not. No letter below a line: True."""
+    if not _letter_denominator(node):
+        return True
+    top = node
+    while top.op in ("neg", "paren"):
+        top = top.args[0]
+    if top.op != "div":
+        return False
+    numerator, denominator = top.args
+    if _letter_denominator(numerator) or _letter_denominator(denominator):
+        return False
+    sympy = _sympy()
+    common = sympy.gcd(sympy.expand(to_sympy(numerator)), sympy.expand(to_sympy(denominator)))
+    return bool(common.is_number)
 
 
 def is_expanded(node: Node) -> bool:
