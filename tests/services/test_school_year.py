@@ -46,12 +46,18 @@ async def _practise_one_day(deps: Deps, telegram_id: int, *, miss_first: bool) -
 async def _variants(deps: Deps, telegram_id: int) -> list[tuple[dt.date, list[tuple[int, int]]]]:
     async with deps.db() as s:
         rows = await s.execute(
-            select(PracticeSession.local_date, PracticeSession.problem_ids, PracticeSession.variant_seeds)
+            select(
+                PracticeSession.local_date,
+                PracticeSession.problem_ids,
+                PracticeSession.variant_seeds,
+            )
             .join(Student, Student.id == PracticeSession.student_id)
             .where(Student.telegram_id == telegram_id)
             .order_by(PracticeSession.local_date)
         )
-        return [(day, list(zip(ids, seeds or [0] * len(ids), strict=True))) for day, ids, seeds in rows]
+        return [
+            (day, list(zip(ids, seeds or [0] * len(ids), strict=True))) for day, ids, seeds in rows
+        ]
 
 
 @pytest.mark.parametrize("grade", [6, 7, 8])
@@ -77,6 +83,8 @@ async def test_sixty_days_of_practice_never_repeat_a_variant(
     problem_of = {variant: variant[0] for variant in served}
     missed = [variants[0] for day, variants in sessions[::7]]
     came_back = [
-        m for m in missed if any(problem_of[v] == m[0] and v != m for v in served[served.index(m) + 1 :])
+        m
+        for m in missed
+        if any(problem_of[v] == m[0] and v != m for v in served[served.index(m) + 1 :])
     ]
     assert came_back, f"no missed template came back with new numbers: {missed}"
