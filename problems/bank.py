@@ -4,20 +4,32 @@ The YAML is composed into a node tree by PyYAML's pure-Python composer with *no*
 type resolution, and Python values are built from that tree here, so every scalar stays
 exactly the string that was written (``no``, ``12:30``, ``010``, ``1e3`` ...). Anchors,
 aliases, merge keys, duplicate keys and non-standard tags are rejected. Each problem is
-then validated with :class:`problems.schema.ProblemSpec`, and every error is reported as
-``file:line:column: message``, collected over all files in one pass.
+then validated with :class:`problems.schema.ProblemSpec` (a template, one with ``params``,
+also with :func:`problems.templates.check_template` on 200 seeds), and every error is
+reported as ``file:line:column: message``, collected over all files in one pass.
+
+A file is a list of problems, or a mapping ``{topics: [...], problems: [...]}`` whose
+topics (grade, id, English and Bengali name) are returned in syllabus order: file name
+order, then order in the file (``docs/templates.md``).
+
+Parsing one file is cached within the process, keyed on the file's path, size,
+modification time and content hash, because the test-suite loads the same bank many times.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from yaml.composer import Composer
 from yaml.error import MarkedYAMLError
 from yaml.events import (
@@ -41,9 +53,22 @@ from problems.schema import (
     LocalizedHints,
     LocalizedList,
     ProblemSpec,
+    Text,
+    _check_grade,
+    _check_topic,
 )
+from problems.templates import TemplateReport, check_template
 
-__all__ = ["BankError", "BankProblem", "ParsedBanks", "parse_banks", "sample_bank_dir"]
+__all__ = [
+    "BankError",
+    "BankProblem",
+    "ParsedBanks",
+    "TopicSpec",
+    "clear_cache",
+    "find_problem",
+    "parse_banks",
+    "sample_bank_dir",
+]
 
 #: Bank files larger than this are refused rather than parsed.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -67,6 +92,19 @@ _MODEL_AT: dict[Loc, type[BaseModel]] = {
 }
 
 
+class _TopicModel(BaseModel):
+    """One entry of a file's ``topics:`` list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    id: Annotated[Text, AfterValidator(_check_topic)]
+    grade: Annotated[int, AfterValidator(_check_grade)]
+    name: Localized
+
+
+_TOPIC_MODEL_AT: dict[Loc, type[BaseModel]] = {(): _TopicModel, ("name",): Localized}
+
+
 @dataclass(frozen=True)
 class BankError:
     """One problem found in a bank file, with a 1-based position (0:0 = whole file)."""
@@ -82,20 +120,41 @@ class BankError:
 
 @dataclass(frozen=True)
 class BankProblem:
-    """A valid problem and where it was defined (``path`` is one of ``ParsedBanks.files``)."""
+    """A valid problem and where it was defined (``path`` is one of ``ParsedBanks.files``).
+
+    For a template, ``variant_seeds`` are seeds 0, 1, 2, … with different English
+    questions (up to 200), for picking a variant a student has not seen.
+    """
 
     spec: ProblemSpec
     path: str
     line: int
+    variant_seeds: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic declared in a bank file; ``order`` is its place in the syllabus (0-based)."""
+
+    grade: int
+    id: str
+    name_en: str
+    name_bn: str
+    order: int
 
 
 @dataclass(frozen=True)
 class ParsedBanks:
-    """Valid problems, all errors (sorted by file and position) and the files read."""
+    """Valid problems, all errors (sorted by file and position) and the files read.
+
+    ``topics`` are the declared topics in syllabus order (file name order, then order in
+    the file), numbered by ``order`` within each grade.
+    """
 
     problems: list[BankProblem]
     errors: list[BankError]
     files: list[str]
+    topics: list[TopicSpec] = field(default_factory=list)
 
 
 def sample_bank_dir() -> Path:
@@ -107,15 +166,112 @@ def parse_banks(paths: Sequence[str | Path]) -> ParsedBanks:
     """Parse and validate bank files and directories (their *.yaml/*.yml), never raising."""
     errors: list[BankError] = []
     files = _collect_files(paths, errors)
-    problems: list[BankProblem] = []
-    first_id_at: dict[str, tuple[str, int]] = {}
+    parsed: list[_ParsedFile] = []
     for path in files:
         try:
-            _parse_file(path, problems, errors, first_id_at)
+            parsed.append(_parse_file_cached(path))
         except Exception as exc:  # last resort: a bad file must never crash the caller
             errors.append(BankError(path, 0, 0, f"internal error: {type(exc).__name__}: {exc}"))
+    problems, topics = _combine(parsed, errors)
     errors.sort(key=lambda e: (e.path, e.line, e.column, e.message))
-    return ParsedBanks(problems=problems, errors=errors, files=files)
+    return ParsedBanks(problems=problems, errors=errors, files=files, topics=topics)
+
+
+def find_problem(paths: Sequence[str | Path], problem_id: str) -> BankProblem | None:
+    """The first problem with this id whose fields are valid, even if it has other errors.
+
+    For previewing a template that does not load yet; never raises for file content.
+    """
+    errors: list[BankError] = []
+    for path in _collect_files(paths, errors):
+        try:
+            parsed = _parse_file_cached(path)
+        except Exception:  # pragma: no cover - parse_banks reports it
+            continue
+        for entry in parsed.problems:
+            if entry.spec is not None and entry.spec.id == problem_id:
+                if entry.problem is not None:
+                    return entry.problem
+                return BankProblem(spec=entry.spec, path=path, line=entry.line)
+    return None
+
+
+def _combine(
+    parsed: list[_ParsedFile], errors: list[BankError]
+) -> tuple[list[BankProblem], list[TopicSpec]]:
+    """Checks across files: duplicate ids and topics, problems of undeclared topics."""
+    topics: list[TopicSpec] = []
+    topic_at: dict[tuple[int, str], tuple[str, int]] = {}
+    next_order: dict[int, int] = {}
+    for result in parsed:
+        errors.extend(result.errors)
+        for topic, line, column in result.topics:
+            key = (topic.grade, topic.id)
+            if key in topic_at:
+                first_path, first_line = topic_at[key]
+                where = (
+                    f"line {first_line}"
+                    if first_path == result.path
+                    else (f"{first_path}:{first_line}")
+                )
+                errors.append(
+                    BankError(
+                        result.path,
+                        line,
+                        column,
+                        f"topic {topic.id!r} of class {topic.grade} is declared twice "
+                        f"(first at {where})",
+                    )
+                )
+                continue
+            topic_at[key] = (result.path, line)
+            order = next_order.get(topic.grade, 0)
+            next_order[topic.grade] = order + 1
+            topics.append(TopicSpec(topic.grade, topic.id, topic.name_en, topic.name_bn, order))
+    declared = {(t.grade, t.id) for t in topics}
+    check_topics = any(result.declares_topics for result in parsed)
+    problems: list[BankProblem] = []
+    first_id_at: dict[str, tuple[str, int]] = {}
+    for result in parsed:
+        for entry in result.problems:
+            ok = entry.problem is not None
+            if entry.problem_id is not None:
+                line, column = entry.id_at
+                if entry.problem_id in first_id_at:
+                    first_path, first_line = first_id_at[entry.problem_id]
+                    where = (
+                        f"line {first_line}"
+                        if first_path == result.path
+                        else f"{first_path}:{first_line}"
+                    )
+                    errors.append(
+                        BankError(
+                            result.path,
+                            line,
+                            column,
+                            f"duplicate id {entry.problem_id!r} (first used at {where})",
+                        )
+                    )
+                    ok = False
+                else:
+                    first_id_at[entry.problem_id] = (result.path, line)
+            if entry.problem is None or not ok:
+                continue
+            spec = entry.problem.spec
+            if check_topics and (spec.grade, spec.topic) not in declared:
+                line, column = entry.topic_at
+                errors.append(
+                    BankError(
+                        result.path,
+                        line,
+                        column,
+                        f"topic: {spec.topic!r} is not a declared topic of class {spec.grade} "
+                        "(declare it under 'topics:' in one of the files loaded)",
+                    )
+                )
+                continue
+            problems.append(entry.problem)
+    return problems, topics
 
 
 # --------------------------------------------------------------------------- files
@@ -158,7 +314,7 @@ def _os_reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
-def _read_text(path: str, errors: list[BankError]) -> str | None:
+def _read_bytes(path: str, errors: list[BankError]) -> bytes | None:
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
@@ -170,6 +326,10 @@ def _read_text(path: str, errors: list[BankError]) -> str | None:
             BankError(path, 0, 0, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
         )
         return None
+    return data
+
+
+def _decode(path: str, data: bytes, errors: list[BankError]) -> str | None:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -330,35 +490,197 @@ def _construct(node: Node, issues: list[tuple[Node, str]]) -> Any:
 # --------------------------------------------------------------------------- problems
 
 
-def _parse_file(
-    path: str,
-    problems: list[BankProblem],
-    errors: list[BankError],
-    first_id_at: dict[str, tuple[str, int]],
-) -> None:
-    text = _read_text(path, errors)
+@dataclass(frozen=True)
+class _Entry:
+    """One problem of a file: valid (``problem``) or not, and where its id and topic are."""
+
+    problem: BankProblem | None
+    problem_id: str | None
+    id_at: tuple[int, int]
+    topic_at: tuple[int, int]
+    # The problem as written when its fields are valid, even if its template checks failed
+    # (for previewing a broken template).
+    spec: ProblemSpec | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class _DeclaredTopic:
+    grade: int
+    id: str
+    name_en: str
+    name_bn: str
+
+
+@dataclass(frozen=True)
+class _ParsedFile:
+    """What one file gives on its own (cacheable): checks across files come later."""
+
+    path: str
+    errors: tuple[BankError, ...]
+    problems: tuple[_Entry, ...]
+    topics: tuple[tuple[_DeclaredTopic, int, int], ...] = ()
+    declares_topics: bool = False
+
+
+_SECTIONS = ("topics", "problems")
+_CACHE_ENTRIES = 512
+_CACHE: OrderedDict[tuple[str, int, int, str], _ParsedFile] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget the parsed files cached in this process."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+        _TEMPLATE_REPORTS.clear()
+
+
+_TEMPLATE_REPORTS: OrderedDict[tuple[str, str], TemplateReport] = OrderedDict()
+
+
+def _check_template_cached(spec: ProblemSpec) -> TemplateReport:
+    """check_template, remembered by content (the same template in another file or copy)."""
+    key = (spec.id, spec.content_hash())
+    with _CACHE_LOCK:
+        report = _TEMPLATE_REPORTS.get(key)
+        if report is not None:
+            _TEMPLATE_REPORTS.move_to_end(key)
+            return report
+    report = check_template(spec)
+    with _CACHE_LOCK:
+        _TEMPLATE_REPORTS[key] = report
+        while len(_TEMPLATE_REPORTS) > 4 * _CACHE_ENTRIES:
+            _TEMPLATE_REPORTS.popitem(last=False)
+    return report
+
+
+def _parse_file_cached(path: str) -> _ParsedFile:
+    errors: list[BankError] = []
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        return _ParsedFile(
+            path, (BankError(path, 0, 0, f"cannot read file: {_os_reason(exc)}"),), ()
+        )
+    data = _read_bytes(path, errors)
+    if data is None:
+        return _ParsedFile(path, tuple(errors), ())
+    key = (path, stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    result = _parse_file(path, data)
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_ENTRIES:
+            _CACHE.popitem(last=False)
+    return result
+
+
+def _parse_file(path: str, data: bytes) -> _ParsedFile:
+    errors: list[BankError] = []
+    text = _decode(path, data, errors)
     if text is None:
-        return
+        return _ParsedFile(path, tuple(errors), ())
     ok, root = _compose(path, text, errors)
     if not ok:
-        return
+        return _ParsedFile(path, tuple(errors), ())
     if root is None:
         errors.append(
             BankError(path, 1, 1, "file is empty; expected a list of problems (use [] for none)")
         )
-        return
-    if not isinstance(root, SequenceNode):
+        return _ParsedFile(path, tuple(errors), ())
+    topics: list[tuple[_DeclaredTopic, int, int]] = []
+    declares = False
+    problems_node: Node | None = root
+    if isinstance(root, MappingNode) and any(
+        isinstance(key, ScalarNode) and key.value in ("topics", "problems")
+        for key, _ in root.value
+    ):
+        declares, problems_node = _parse_sections(path, root, errors, topics)
+    elif not isinstance(root, SequenceNode):
         line, column = _position(root.start_mark)
         errors.append(
             BankError(
-                path, line, column, "a bank file must be a list of problems, each starting '- id:'"
+                path,
+                line,
+                column,
+                "a bank file must be a list of problems, each starting '- id:', or a mapping "
+                "with 'topics:' and 'problems:'",
             )
         )
-        return
-    for item in root.value:
-        spec = _parse_problem(path, item, errors, first_id_at)
-        if spec is not None:
-            problems.append(BankProblem(spec=spec, path=path, line=item.start_mark.line + 1))
+        return _ParsedFile(path, tuple(errors), ())
+    entries: list[_Entry] = []
+    if isinstance(problems_node, SequenceNode):
+        for item in problems_node.value:
+            entries.append(_parse_problem(path, item, errors))
+    return _ParsedFile(path, tuple(errors), tuple(entries), tuple(topics), declares)
+
+
+def _parse_sections(
+    path: str,
+    root: MappingNode,
+    errors: list[BankError],
+    topics: list[tuple[_DeclaredTopic, int, int]],
+) -> tuple[bool, Node | None]:
+    """Read a mapping-form file; return (declares topics, the problems list node)."""
+    seen: set[str] = set()
+    problems_node: Node | None = None
+    declares = False
+    for key_node, value_node in root.value:
+        key = key_node.value if isinstance(key_node, ScalarNode) else None
+        if key not in ("topics", "problems"):
+            message = (
+                "mapping keys must be plain text"
+                if key is None
+                else (f"unknown section {key!r}: a bank file has 'topics:' and 'problems:'")
+            )
+            errors.append(_error_at(path, key_node, message))
+            continue
+        if key in seen:
+            errors.append(_error_at(path, key_node, f"duplicate key {key!r}"))
+            continue
+        seen.add(key)
+        if not isinstance(value_node, SequenceNode):
+            errors.append(_error_at(path, value_node, f"{key}: must be a list"))
+            continue
+        if key == "problems":
+            problems_node = value_node
+        else:
+            declares = True
+            for item in value_node.value:
+                topic = _parse_topic(path, item, errors)
+                if topic is not None:
+                    line, column = _position(item.start_mark)
+                    topics.append((topic, line, column))
+    if "problems" not in seen:
+        line, column = _position(root.start_mark)
+        errors.append(
+            BankError(path, line, column, "missing section 'problems:' (use [] for none)")
+        )
+    return declares, problems_node
+
+
+def _parse_topic(path: str, node: Node, errors: list[BankError]) -> _DeclaredTopic | None:
+    if not isinstance(node, MappingNode):
+        errors.append(_error_at(path, node, "each topic must be a mapping (id, grade, name)"))
+        return None
+    issues: list[tuple[Node, str]] = []
+    data = _construct(node, issues)
+    found = [_error_at(path, at, message) for at, message in issues]
+    model: _TopicModel | None = None
+    try:
+        model = _TopicModel.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            found.extend(_explain(path, node, error, _TOPIC_MODEL_AT, prefix="topic"))
+    errors.extend(found)
+    if model is None or found:
+        return None
+    return _DeclaredTopic(model.grade, model.id, model.name.en, model.name.bn)
 
 
 def _error_at(path: str, node: Node, message: str) -> BankError:
@@ -366,39 +688,52 @@ def _error_at(path: str, node: Node, message: str) -> BankError:
     return BankError(path, line, column, message)
 
 
-def _parse_problem(
-    path: str,
-    node: Node,
-    errors: list[BankError],
-    first_id_at: dict[str, tuple[str, int]],
-) -> ProblemSpec | None:
+def _parse_problem(path: str, node: Node, errors: list[BankError]) -> _Entry:
     if not isinstance(node, MappingNode):
         errors.append(_error_at(path, node, "each problem must be a mapping of fields (id: ...)"))
-        return None
+        return _Entry(None, None, (0, 0), (0, 0))
     issues: list[tuple[Node, str]] = []
     data = _construct(node, issues)
     problem_errors = [_error_at(path, at, message) for at, message in issues]
 
+    problem_id: str | None = None
+    id_at = _position(node.start_mark)
     id_node = _value_node(node, "id")
-    if isinstance(id_node, ScalarNode) and (problem_id := id_node.value.strip()):
-        line = id_node.start_mark.line + 1
-        if problem_id in first_id_at:
-            first_path, first_line = first_id_at[problem_id]
-            where = f"line {first_line}" if first_path == path else f"{first_path}:{first_line}"
-            problem_errors.append(
-                _error_at(path, id_node, f"duplicate id {problem_id!r} (first used at {where})")
-            )
-        else:
-            first_id_at[problem_id] = (path, line)
+    if isinstance(id_node, ScalarNode) and id_node.value.strip():
+        problem_id = id_node.value.strip()
+        id_at = _position(id_node.start_mark)
+    topic_node = _value_node(node, "topic")
+    topic_at = _position((topic_node or node).start_mark)
 
     spec: ProblemSpec | None = None
+    seeds: tuple[int, ...] | None = None
     try:
         spec = ProblemSpec.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            problem_errors.extend(_explain(path, node, error))
+            problem_errors.extend(_explain(path, node, error, _MODEL_AT))
+    if spec is not None and not problem_errors:
+        if spec.is_template:
+            report = _check_template_cached(spec)
+            for loc, message in report.issues:
+                problem_errors.append(_error_at(path, _locate(node, loc), _prefixed(loc, message)))
+            seeds = report.variant_seeds
+        elif spec.constraints:
+            loc = ("constraints",)
+            problem_errors.append(
+                _error_at(
+                    path,
+                    _locate(node, loc, key=True),
+                    "constraints: only templates (problems with 'params') have constraints",
+                )
+            )
     errors.extend(problem_errors)
-    return spec if not problem_errors else None
+    problem = None
+    if spec is not None and not problem_errors:
+        problem = BankProblem(
+            spec=spec, path=path, line=node.start_mark.line + 1, variant_seeds=seeds
+        )
+    return _Entry(problem, problem_id, id_at, topic_at, spec, node.start_mark.line + 1)
 
 
 # --------------------------------------------------------------------------- messages
@@ -474,12 +809,27 @@ _SIMPLE_MESSAGES = {
     "model_type": "must be a mapping",
     "model_attributes_type": "must be a mapping",
     "dict_type": "must be a mapping",
-    "enum": "must be one of numeric, multiple_choice, text",
 }
 
 
-def _explain(path: str, root: Node, error: Any) -> Iterator[BankError]:
+def _explain(
+    path: str,
+    root: Node,
+    error: Any,
+    models: dict[Loc, type[BaseModel]],
+    *,
+    prefix: str = "",
+) -> Iterator[BankError]:
     """Turn one pydantic error into located bank errors."""
+    for found in _explain_plain(path, root, error, models):
+        if prefix:
+            found = BankError(found.path, found.line, found.column, f"{prefix} {found.message}")
+        yield found
+
+
+def _explain_plain(
+    path: str, root: Node, error: Any, models: dict[Loc, type[BaseModel]]
+) -> Iterator[BankError]:
     loc: Loc = tuple(error["loc"])
     kind: str = error["type"]
     ctx: dict[str, Any] = error.get("ctx") or {}
@@ -494,7 +844,7 @@ def _explain(path: str, root: Node, error: Any) -> Iterator[BankError]:
     elif kind == "extra_forbidden":
         parent, name = loc[:-1], str(loc[-1])
         message = f"unknown field {name!r}"
-        model = _MODEL_AT.get(parent)
+        model = models.get(parent)
         if model is not None:
             close = difflib.get_close_matches(name, list(model.model_fields), n=1)
             if close:
@@ -502,6 +852,10 @@ def _explain(path: str, root: Node, error: Any) -> Iterator[BankError]:
         yield _error_at(path, _locate(root, loc, key=True), _prefixed(parent, message))
     elif kind == FIELD_ERROR_TYPE:
         yield _error_at(path, _locate(root, loc), _prefixed(loc, str(ctx.get("message"))))
+    elif kind == "enum" and ctx.get("expected"):
+        allowed = str(ctx["expected"]).replace("'", "").replace(" or ", ", ")
+        message = f"must be one of {allowed}" + _got(error.get("input"))
+        yield _error_at(path, _locate(root, loc), _prefixed(loc, message))
     elif kind in _SIMPLE_MESSAGES:
         message = _SIMPLE_MESSAGES[kind]
         if kind != "string_too_short":

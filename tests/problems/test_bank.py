@@ -284,7 +284,8 @@ BAD_CASES = {
         NUMERIC,
         "answer_type: numeric",
         "answer_type: essay",
-        "8:16: answer_type: must be one of numeric, multiple_choice, text (got 'essay')",
+        "8:16: answer_type: must be one of numeric, multiple_choice, text, expression, ratio, "
+        "time (got 'essay')",
     ),
     "numeric answer not a number": (
         NUMERIC,
@@ -444,7 +445,8 @@ def test_yaml_11_traps_stay_strings(tmp_path: Path, written: str, expected: str)
 
 @pytest.mark.parametrize("written", ["010", "'010'", '"010"'])
 def test_numeric_answer_010_stays_010(tmp_path: Path, written: str) -> None:
-    result, _ = parse_one(tmp_path, edit(NUMERIC, 'answer: "3/4"', f"answer: {written}"))
+    text = edit(NUMERIC, 'answer: "3/4"', f"answer: {written}")
+    result, _ = parse_one(tmp_path, edit(text, '  accept: ["0.75"]\n', ""))
     assert result.errors == []
     assert result.problems[0].spec.answer == "010"
 
@@ -526,7 +528,11 @@ def test_tab_indentation_error_has_position(tmp_path: Path) -> None:
             "# only a comment\n",
             "1:1: file is empty; expected a list of problems (use [] for none)",
         ),
-        ("id: x\n", "1:1: a bank file must be a list of problems, each starting '- id:'"),
+        (
+            "id: x\n",
+            "1:1: a bank file must be a list of problems, each starting '- id:', or a mapping "
+            "with 'topics:' and 'problems:'",
+        ),
         ("- 3\n", "1:3: each problem must be a mapping of fields (id: ...)"),
         (
             "[]\n---\n[]\n",
