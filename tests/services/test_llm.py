@@ -9,11 +9,13 @@ import logging
 import socket
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.services.banks import load_banks
 from bot.services.cards import ProblemCard
 from bot.services.llm import LanguageModel, ModelVerdict, release_stale_reservations
 from bot.services.llm.prompts import (
@@ -26,12 +28,26 @@ from bot.services.llm.prompts import (
 from db import queries
 from db.engine import create_engine, create_sessionmaker
 from db.models import CostRecord, GeneratedHint, LlmSpend, Problem
+from problems.bank import parse_banks
 from tests.fakes.openai_server import FakeOpenAIServer, FakeReply
 from tests.helpers import onboard
 
-TEXT_KEY = "g6-fractions-02"  # answer "improper"
-NUMERIC_KEY = "g6-equations-01"  # x + 9 = 23, answer 14
-CHOICE_KEY = "g6-integers-02"
+TEXT_KEY = "llm-fractions-02"  # answer "improper"
+NUMERIC_KEY = "llm-equations-01"  # x + 9 = 23, answer 14
+# The problems these tests ask about, kept apart from the shipped bank (which changes).
+LLM_BANK = Path(__file__).with_name("llm_bank.yaml")
+
+
+@pytest.fixture
+async def loaded_bank(deps):
+    """This module's two problems instead of the shipped bank."""
+    parsed = parse_banks([LLM_BANK])
+    assert not parsed.errors, parsed.errors
+    await load_banks(deps.db, parsed)
+    return parsed
+
+
+CHOICE_KEY = "llm-integers-02"
 TELEGRAM_ID = 987654321012
 OTHER_TELEGRAM_ID = 987654321013
 STUDENT_NAME = "Rahim"  # what tests.helpers.onboard names every student
