@@ -524,6 +524,7 @@ class _ParsedFile:
 
 
 _SECTIONS = ("topics", "problems")
+_SECTION_LOCS = (("params",), ("constraints",), ("hints",))
 _CACHE_ENTRIES = 512
 _CACHE: OrderedDict[tuple[str, int, int, str], _ParsedFile] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
@@ -716,7 +717,9 @@ def _parse_problem(path: str, node: Node, errors: list[BankError]) -> _Entry:
         if spec.is_template:
             report = _check_template_cached(spec)
             for loc, message in report.issues:
-                problem_errors.append(_error_at(path, _locate(node, loc), _prefixed(loc, message)))
+                # A whole section (params, constraints, hints) is pointed at by its key.
+                at = _locate(node, loc, key=loc in _SECTION_LOCS)
+                problem_errors.append(_error_at(path, at, _prefixed(loc, message)))
             seeds = report.variant_seeds
         elif spec.constraints:
             loc = ("constraints",)

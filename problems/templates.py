@@ -77,6 +77,8 @@ FULL_CHECK_SEEDS = 20
 MAX_EXTRA_CHECKS = 30
 #: Seeds in a row without a new question after which scanning for variants stops.
 PATIENCE = 100
+#: variant_seeds looks at most this many times ``count`` seeds.
+SCAN_FACTOR = 5
 
 MAX_EXPRESSION_CHARS = 1000
 MAX_EXPRESSION_NODES = 200
@@ -639,6 +641,10 @@ class _Compiled:
     answer_locs: tuple[Loc, ...] = ()
     # (id, content hash) of the template
     key: tuple[str, str] = ("", "")
+    # every distinct placeholder with the first text it is in, and the texts the cheap
+    # checks need (question.en, the answer fields, texts that could come out empty)
+    placeholders: tuple[tuple[_Expr, _Text], ...] = ()
+    needed: tuple[_Text, ...] = ()
 
 
 def _scalar(raw: Any) -> Any:
@@ -1042,7 +1048,24 @@ def _compile(spec: ProblemSpec, key: tuple[str, str] = ("", "")) -> _Compiled:
             t.loc for t in texts if t.loc[0] in ("answer", "accept", "reject", "options")
         ),
         key=key,
+        placeholders=tuple(_unique_placeholders(texts)),
+        needed=tuple(
+            t
+            for t in texts
+            if t.loc == ("question", "en")
+            or t.loc[0] in ("answer", "accept", "reject", "options")
+            or not any(type(part) is str and part.strip() for part in t.parts)
+        ),
     )
+
+
+def _unique_placeholders(texts: list[_Text]) -> Iterator[tuple[_Expr, _Text]]:
+    seen: set[str] = set()
+    for text in texts:
+        for part in text.parts:
+            if isinstance(part, _Expr) and part.source not in seen:
+                seen.add(part.source)
+                yield part, text
 
 
 _CACHE_SIZE = 4096
@@ -1296,6 +1319,18 @@ def _render_all(compiled: _Compiled, names: dict[str, Any], ev: _Evaluator) -> d
     return {text.loc: _render(text, names, ev, memo) for text in compiled.texts}
 
 
+def _render_needed(compiled: _Compiled, names: dict[str, Any], ev: _Evaluator) -> dict[Loc, str]:
+    """Evaluate every placeholder (so any error shows) but fill in only the needed texts."""
+    memo: dict[str, Any] = {}
+    for expr, text in compiled.placeholders:
+        value = memo[expr.source] = _evaluate(expr, names, ev)
+        try:
+            _show(value)
+        except _Fail as exc:
+            raise TemplateError(f"placeholder {{{expr.source}}} {exc}", text.loc) from None
+    return {text.loc: _render(text, names, ev, memo) for text in compiled.needed}
+
+
 def _pydantic_issues(exc: ValidationError) -> list[Issue]:
     issues: list[Issue] = []
     for error in exc.errors():
@@ -1391,19 +1426,22 @@ def count_variants(
     spec: ProblemSpec,
     *,
     cap: int = 10_000,
-    max_steps: int = 50_000,
+    max_steps: int = 200_000,
     seeds: int = 10_000,
     patience: int = 300,
 ) -> VariantCount:
     """Count the distinct English questions of a template, up to ``cap``.
 
-    Every combination of the drawn parameters' values is tried in turn (constraints prune
-    as soon as their parameters are known): exact, and much cheaper than drawing seeds.
-    When there are more combinations than ``max_steps`` steps can try, seeds 0, 1, … are
-    drawn instead (at most ``seeds``, stopping after ``patience`` seeds in a row without a
-    new question), and the count is a lower bound -- except that when the questions drawn
-    repeat far less often than they must if there were at most ``cap`` of them (the
-    birthday bound: a chance below 1e-9), the count is ``cap`` ("estimated").
+    1. Seeds 0, 1, … are drawn (at most 1,000): when the questions repeat far less often
+       than they must if there were at most ``cap`` of them (the birthday bound: a chance
+       below 1e-9), the count is ``cap`` ("estimated"); when they clearly repeat more,
+       step 2 follows at once.
+    2. Every combination of the drawn parameters' values is tried in turn (constraints
+       prune as soon as their parameters are known): exact ("all"), or ``cap`` if reached.
+    3. If that takes more than ``max_steps`` steps, drawing seeds goes on (at most
+       ``seeds``, stopping after ``patience`` seeds in a row without a new question) and
+       the count is a lower bound ("sampled").
+
     Deterministic. An item counts as 1; a template that does not compile as 0.
     """
     if not spec.is_template:
@@ -1411,39 +1449,66 @@ def count_variants(
     compiled = _compiled(spec)
     if compiled.issues or compiled.question_en is None:
         return VariantCount(0, "all", compiled.issues[0][1] if compiled.issues else None)
+    sampler = _Sampler(compiled, cap)
+    if sampler.run(range(min(seeds, 1000)), patience=patience, stop_if_small=True):
+        return VariantCount(cap, sampler.method, sampler.error)
     walker = _Walker(compiled, cap)
     try:
         complete = walker.enumerate(max_steps)
     except _Stop:
-        return VariantCount(cap, "cap", walker.error)
+        return VariantCount(cap, "cap", sampler.error or walker.error)
     except TemplateError as exc:  # e.g. a constraint that is not true/false
         return VariantCount(len(walker.seen), "all", str(exc))
     if complete is not None:
-        return VariantCount(len(walker.seen), "all", walker.error)
-    ev = _evaluator()
-    found: dict[str, int] = {}
-    pairs = since_new = 0
-    error = walker.error
-    for seed in range(seeds):
-        try:
-            question = _question(compiled, seed, ev)
-        except TemplateError as exc:
-            error = error or f"seed {seed}: {exc}"
-            if exc.fatal:
-                break
-            continue
-        times = found.get(question, 0)
-        found[question] = times + 1
-        pairs += times
-        since_new = since_new + 1 if times else 0
-        drawn = seed + 1
-        if len(found) >= cap:
-            return VariantCount(cap, "cap", error)
-        if drawn % 100 == 0 and drawn >= 500 and _surely_more(drawn, pairs, cap):
-            return VariantCount(cap, "estimated", error)
-        if since_new >= patience:
-            break
-    return VariantCount(min(cap, len(walker.seen | found.keys())), "sampled", error)
+        return VariantCount(len(walker.seen), "all", sampler.error or walker.error)
+    if sampler.run(range(sampler.drawn, seeds), patience=patience, stop_if_small=False):
+        return VariantCount(cap, sampler.method, sampler.error)
+    distinct = min(cap, len(walker.seen | sampler.found.keys()))
+    return VariantCount(distinct, "sampled", sampler.error or walker.error)
+
+
+class _Sampler:
+    """Draws seeds and counts their distinct questions and repeated pairs."""
+
+    def __init__(self, compiled: _Compiled, cap: int) -> None:
+        self.compiled = compiled
+        self.cap = cap
+        self.ev = _evaluator()
+        self.found: dict[str, int] = {}
+        self.pairs = 0
+        self.drawn = 0
+        self.error: str | None = None
+        self.method = ""
+
+    def run(self, seeds: range, *, patience: int, stop_if_small: bool) -> bool:
+        """Draw these seeds; True once the count is known to be the cap."""
+        since_new = 0
+        for seed in seeds:
+            self.drawn = seed + 1
+            try:
+                question = _question(self.compiled, seed, self.ev)
+            except TemplateError as exc:
+                self.error = self.error or f"seed {seed}: {exc}"
+                if exc.fatal:
+                    return False
+                continue
+            times = self.found.get(question, 0)
+            self.found[question] = times + 1
+            self.pairs += times
+            since_new = since_new + 1 if times else 0
+            if len(self.found) >= self.cap:
+                self.method = "cap"
+                return True
+            if self.drawn % 100 == 0:
+                mean = self.drawn * (self.drawn - 1) / (2 * self.cap)
+                if self.drawn >= 500 and _surely_more(self.drawn, self.pairs, self.cap):
+                    self.method = "estimated"
+                    return True
+                if stop_if_small and self.pairs >= 2 * mean + 10:
+                    return False
+            if since_new >= patience:
+                return False
+        return False
 
 
 def _surely_more(drawn: int, pairs: int, cap: int) -> bool:
@@ -1565,7 +1630,8 @@ def distinct_questions(spec: ProblemSpec, *, cap: int = 10_000) -> int:
 def variant_seeds(spec: ProblemSpec, count: int = 200) -> tuple[int, ...]:
     """Seeds 0, 1, 2, … whose English questions are all different (up to ``count``).
 
-    At most ``10 * count`` seeds are scanned; a template with fewer distinct variants gives
+    At most ``5 * count`` seeds are scanned (and scanning stops after a long run of seeds
+    without a new question); a template with fewer distinct variants gives
     fewer seeds. Seeds that fail are skipped.
     """
     if not spec.is_template:
@@ -1573,28 +1639,38 @@ def variant_seeds(spec: ProblemSpec, count: int = 200) -> tuple[int, ...]:
     compiled = _compiled(spec)
     if compiled.issues or compiled.question_en is None:
         return ()
-    return _scan_seeds(compiled, count, _evaluator())
+    return _scan_seeds(spec, compiled, count, _evaluator())
 
 
 def _scan_seeds(
+    spec: ProblemSpec,
     compiled: _Compiled,
     count: int,
     ev: _Evaluator,
     known: dict[int, str] | None = None,
 ) -> tuple[int, ...]:
+    """Seeds with new questions; a seed not in ``known`` (already checked) must fill in
+    every placeholder and pass the cheap checks, or it is skipped."""
     seen: set[str] = set()
     seeds: list[int] = []
     last_new = -1
-    for seed in range(10 * count):
-        if len(seeds) >= count or seed - last_new > PATIENCE:
+    for seed in range(SCAN_FACTOR * count):
+        if len(seeds) >= count or seed - last_new > max(PATIENCE, 2 * len(seeds)):
             break
         question = known.get(seed) if known else None
         if question is None:
             try:
-                question = _question(compiled, seed, ev)
+                names = _draw(compiled, seed, ev)
+                assert compiled.question_en is not None
+                question = _render(compiled.question_en, names, ev)
+                if question in seen:
+                    continue
+                rendered = _render_needed(compiled, names, ev)
             except TemplateError as exc:
                 if exc.fatal:
                     break
+                continue
+            if next(_quick_issues(spec, compiled, rendered), None) is not None:
                 continue
         if question not in seen:
             seen.add(question)
@@ -1652,7 +1728,8 @@ def check_template(
         try:
             names, tries = _draw_counted(compiled, seed, ev)
             total_tries += tries
-            rendered = _render_all(compiled, names, ev)
+            full = seed < FULL_CHECK_SEEDS
+            rendered = (_render_all if full else _render_needed)(compiled, names, ev)
         except TemplateError as exc:
             for loc, message in exc.issues:
                 report(loc, f"{message} (seed {seed})" if not exc.fatal else message)
@@ -1670,6 +1747,11 @@ def check_template(
             if shape in shapes or extra_checks >= MAX_EXTRA_CHECKS:
                 continue
             extra_checks += 1
+            try:
+                rendered = _render_all(compiled, names, ev)
+            except TemplateError as exc:  # pragma: no cover - the placeholders all worked
+                report(exc.loc, f"{exc.message} (seed {seed})")
+                continue
         shapes.add(shape)
         try:
             variant = ProblemSpec.model_validate(_spec_data(spec, rendered))
@@ -1693,7 +1775,7 @@ def check_template(
             f"only {distinct} distinct variant{'s' if distinct != 1 else ''} (different English "
             f"questions) in {seeds} seeds; a template needs at least {MIN_VARIANTS}",
         )
-    found = _scan_seeds(compiled, count, ev, questions) if count and not issues else ()
+    found = _scan_seeds(spec, compiled, count, ev, questions) if count and not issues else ()
     return TemplateReport(issues, found)
 
 

@@ -722,3 +722,254 @@ def test_parse_banks_never_raises_on_bytes(tmp_path: Path, data: bytes) -> None:
     path.write_bytes(data)
     result = parse_banks([path])
     assert all(not e.message.startswith("internal error") for e in result.errors), result.errors
+
+
+# --------------------------------------------------------------------------- topics and templates
+
+TOPICS_FILE = """\
+topics:
+  - id: hcf-lcm
+    grade: 6
+    name: {en: "HCF and LCM", bn: "গসাগু ও লসাগু"}
+  - id: primes
+    grade: 6
+    name: {en: "Prime numbers", bn: "মৌলিক সংখ্যা"}
+problems:
+  - id: g6-hcf-t01
+    grade: 6
+    topic: hcf-lcm
+    difficulty: 2
+    params:
+      h: {range: [2, 9]}
+      p: {range: [2, 9]}
+      q: {range: [2, 9]}
+      a: {value: "h * p"}
+      b: {value: "h * q"}
+    constraints:
+      - "gcd(p, q) == 1"
+      - "p != q"
+    answer_type: numeric
+    answer: "{h}"
+    question:
+      en: "Find the HCF of {a} and {b}."
+      bn: "{a} ও {b} এর গসাগু নির্ণয় করো।"
+    hints:
+      en:
+        - "Write the factors of {a}."
+        - "Write the factors of {b}."
+        - "Find the largest factor in both lists."
+      bn:
+        - "{a} এর গুণনীয়কগুলো লেখো।"
+        - "{b} এর গুণনীয়কগুলো লেখো।"
+        - "দুই তালিকায় থাকা সবচেয়ে বড় গুণনীয়কটি খুঁজে বের করো।"
+    explanation:
+      en: "{a} = {h} × {p} and {b} = {h} × {q}, so the HCF is {h}."
+      bn: "{a} = {h} × {p} এবং {b} = {h} × {q}, তাই গসাগু {h}।"
+  - id: g6-primes-001
+    grade: 6
+    topic: primes
+    difficulty: 1
+    question: {en: "Is 7 prime?", bn: "৭ কি মৌলিক সংখ্যা?"}
+    answer_type: multiple_choice
+    answer: "yes"
+    options: {en: ["yes", "no"], bn: ["হ্যাঁ", "না"]}
+"""
+
+MORE_TOPICS = """\
+topics:
+  - {id: integers, grade: 6, name: {en: "Integers", bn: "পূর্ণসংখ্যা"}}
+  - {id: integers, grade: 7, name: {en: "Integers", bn: "পূর্ণসংখ্যা"}}
+problems: []
+"""
+
+
+def template_line(text: str, needle: str) -> int:
+    """1-based line of the first line of ``text`` containing ``needle``."""
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_mapping_file_with_topics_and_a_template(tmp_path: Path) -> None:
+    write(tmp_path, "b-more.yaml", MORE_TOPICS)
+    write(tmp_path, "a-hcf.yaml", TOPICS_FILE)
+    result = parse_banks([tmp_path])
+    assert result.errors == []
+    assert [(t.grade, t.id, t.name_en, t.name_bn, t.order) for t in result.topics] == [
+        (6, "hcf-lcm", "HCF and LCM", "গসাগু ও লসাগু", 0),
+        (6, "primes", "Prime numbers", "মৌলিক সংখ্যা", 1),
+        (6, "integers", "Integers", "পূর্ণসংখ্যা", 2),
+        (7, "integers", "Integers", "পূর্ণসংখ্যা", 0),
+    ]
+    template, item = result.problems
+    assert template.spec.is_template and template.line == 9
+    assert template.variant_seeds is not None and len(template.variant_seeds) >= 20
+    assert template.variant_seeds[0] == 0
+    assert item.variant_seeds is None and not item.spec.is_template
+
+
+def test_undeclared_topic_is_an_error_once_any_file_declares_topics(tmp_path: Path) -> None:
+    write(tmp_path, "a-hcf.yaml", TOPICS_FILE)
+    old = write(tmp_path, "b-old.yaml", NUMERIC)
+    result = parse_banks([tmp_path])
+    assert messages(result) == [
+        f"{old.resolve()}:3:10: topic: 'fractions' is not a declared topic of class 6 "
+        "(declare it under 'topics:' in one of the files loaded)"
+    ]
+    assert [p.spec.id for p in result.problems] == ["g6-hcf-t01", "g6-primes-001"]
+    # Old list-form files on their own need no topics.
+    assert parse_banks([old]).errors == []
+
+
+def test_topic_declared_in_another_grade_does_not_count(tmp_path: Path) -> None:
+    text = TOPICS_FILE.replace(
+        "    grade: 6\n    topic: primes", "    grade: 7\n    topic: primes"
+    )
+    result, path = parse_one(tmp_path, text)
+    line = template_line(text, "topic: primes")
+    assert messages(result) == [
+        f"{path}:{line}:12: topic: 'primes' is not a declared topic of class 7 "
+        "(declare it under 'topics:' in one of the files loaded)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            MORE_TOPICS.replace("grade: 7", "grade: 6"),
+            "3:5: topic 'integers' of class 6 is declared twice (first at line 2)",
+        ),
+        (
+            MORE_TOPICS.replace("id: integers, grade: 7", "id: Integers, grade: 7"),
+            "3:10: topic id: must be a lowercase slug: a-z, 0-9, '_' or '-', starting with a "
+            "letter, at most 40 characters (got 'Integers')",
+        ),
+        (
+            MORE_TOPICS.replace('bn: "পূর্ণসংখ্যা"}}\n  - {id', "}}\n  - {id"),
+            "2:36: topic name: missing required field 'bn'",
+        ),
+        (
+            MORE_TOPICS.replace("grade: 7,", "grade: 7, level: 2,"),
+            "3:30: topic unknown field 'level'",
+        ),
+        (
+            MORE_TOPICS + "extra: []\n",
+            "5:1: unknown section 'extra': a bank file has 'topics:' and 'problems:'",
+        ),
+        ("topics: []\n", "1:1: missing section 'problems:' (use [] for none)"),
+        ("topics: []\nproblems: {}\n", "2:11: problems: must be a list"),
+    ],
+)
+def test_bad_topics_and_sections(tmp_path: Path, text: str, expected: str) -> None:
+    result, path = parse_one(tmp_path, text)
+    assert messages(result) == [f"{path}:{expected}"]
+
+
+def test_duplicate_topic_across_files(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", MORE_TOPICS)
+    write(tmp_path, "b.yaml", MORE_TOPICS.replace("grade: 6", "grade: 8"))
+    result = parse_banks([tmp_path])
+    a, b = (str((tmp_path / n).resolve()) for n in ("a.yaml", "b.yaml"))
+    assert messages(result) == [
+        f"{b}:3:5: topic 'integers' of class 7 is declared twice (first at {a}:3)"
+    ]
+
+
+# Each malformed template of issue 22: (text to change, new text, the text the error points
+# at, the message).
+BAD_TEMPLATES = {
+    "unsafe expression": (
+        'answer: "{h}"',
+        'answer: "{h.__class__}"',
+        '"{h.__class__}"',
+        "answer: placeholder 'h.__class__': attribute access ('.') is not allowed",
+    ),
+    "import": (
+        'b: {value: "h * q"}',
+        'b: {value: "import os"}',
+        '"import os"',
+        "params.b.value: value 'import os': import is not allowed",
+    ),
+    "unknown parameter": (
+        "Write the factors of {b}.",
+        "Write the factors of {c}.",
+        '"Write the factors of {c}."',
+        "hints.en item 2: placeholder 'c': unknown parameter 'c'",
+    ),
+    "constraint no seed satisfies": (
+        '"p != q"',
+        '"p > 100"',
+        '"p > 100"',
+        "constraints item 2: no variant found in 1,000 draws: constraint 'p > 100' failed "
+        "1000 times",
+    ),
+    "leaking hint": (
+        "Find the largest factor in both lists.",
+        "The HCF is {h}.",
+        '"The HCF is {h}."',
+        "hints.en item 3: reveals the answer",
+    ),
+    "too few variants": (
+        "p: {range: [2, 9]}\n      q: {range: [2, 9]}",
+        "p: {range: [2, 3]}\n      q: {range: [2, 3]}",
+        "params:",
+        "params: only 16 distinct variants (different English questions) in 200 seeds; a "
+        "template needs at least 20",
+    ),
+    "division by zero on some seed": (
+        'en: "{a} = {h} × {p} and',
+        'en: "{a / (p - 3)} = {h} × {p} and',
+        '"{a / (p - 3)}',
+        "explanation.en: 'a / (p - 3)': division by zero (with a=",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_TEMPLATES), ids=list(BAD_TEMPLATES))
+def test_malformed_template_is_rejected_at_its_line(
+    tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, new, marker, message = BAD_TEMPLATES[case]
+    text = edit(TOPICS_FILE, old, new)
+    result, path = parse_one(tmp_path, text)
+    line = template_line(text, marker)
+    column = text.splitlines()[line - 1].index(marker) + 1
+    assert len(result.errors) == 1, messages(result)
+    assert str(result.errors[0]).startswith(f"{path}:{line}:{column}: {message}"), messages(result)
+    error = result.errors[0]
+    if case in ("leaking hint", "division by zero on some seed"):
+        assert "(seed " in error.message
+    assert [p.spec.id for p in result.problems] == ["g6-primes-001"]  # the template is not loaded
+    # ... and the load command writes nothing.
+    import argparse
+
+    from bot import cli
+
+    def must_not_load(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the database was touched")
+
+    monkeypatch.setattr(cli, "_load", must_not_load)
+    code = cli.cmd_problems_load(argparse.Namespace(paths=[path], dry_run=False), None)  # type: ignore[arg-type]
+    assert code == 1
+
+
+def test_constraints_only_on_templates(tmp_path: Path) -> None:
+    text = edit(NUMERIC, "  tolerance: 0.01\n", '  tolerance: 0.01\n  constraints: ["1 < 2"]\n')
+    result, path = parse_one(tmp_path, text)
+    assert messages(result) == [
+        f"{path}:11:3: constraints: only templates (problems with 'params') have constraints"
+    ]
+
+
+def test_parsing_is_cached_by_content(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.yaml", TOPICS_FILE)
+    first = parse_banks([path])
+    start = time.perf_counter()
+    second = parse_banks([path])
+    assert time.perf_counter() - start < 0.05
+    assert second == first and second.problems is not first.problems
+    changed = write(tmp_path, "a.yaml", TOPICS_FILE.replace("Is 7 prime?", "Is 11 prime?"))
+    third = parse_banks([changed])
+    assert third.problems[1].spec.question.en == "Is 11 prime?"
+    # A copy elsewhere reuses the template checks (keyed on content), not the file result.
+    copy = write(tmp_path / "..", "copy-of-a.yaml", TOPICS_FILE)
+    assert parse_banks([copy]).problems[0].path == str(copy.resolve())
