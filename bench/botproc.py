@@ -346,7 +346,7 @@ async def _serve(kind: str, *, mode: str) -> None:
         young, _, old = gc.get_threshold()
         gc.set_threshold(young, int(os.environ["BENCH_GC1"]), old)
     async with _serving(app, settings, mode):
-        engine = app.bot_data.engine
+        engine = getattr(app.bot_data, "engine", None)  # the echo bot keeps a dict
         if engine is not None:
             counter.attach(engine)
         loop = asyncio.get_running_loop()

@@ -284,10 +284,25 @@ class ProblemSpec(BaseModel):
     def content_hash(self) -> str:
         """Return the sha256 hex digest of a canonical JSON form of every field."""
         data: dict[str, Any] = self.model_dump(mode="json")
+        # Fields added later count only when used, so adding a field to the format never
+        # makes every problem of every bank look changed.
+        for name, unused in _LATER_FIELDS.items():
+            if data.get(name) == unused:
+                del data[name]
         if self.tolerance is not None:
             data["tolerance"] = _canonical_decimal(self.tolerance)
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+#: Fields added after the first format, with their "not used" value.
+_LATER_FIELDS: dict[str, Any] = {
+    "reject": [],
+    "form": None,
+    "places": None,
+    "params": None,
+    "constraints": [],
+}
 
 
 def _canonical_decimal(value: Decimal) -> str:

@@ -79,8 +79,10 @@ async def sync_problems(
         ],
     )
     existing = {
-        key: (pid, content_hash, active, source)
-        for key, pid, content_hash, active, source in await queries.problems.bank_index(session)
+        key: (pid, content_hash, active, source, no_spec)
+        for key, pid, content_hash, active, source, no_spec in await queries.problems.bank_index(
+            session
+        )
     }
     to_create: list[dict[str, Any]] = []
     to_update: list[dict[str, Any]] = []
@@ -90,7 +92,12 @@ async def sync_problems(
         known = existing.get(item.spec.id)
         if known is None:
             to_create.append(row | {"created_at": now})
-        elif known[1] != row["content_hash"] or not known[2] or known[3] != item.path:
+        elif (
+            known[1] != row["content_hash"]
+            or not known[2]
+            or known[3] != item.path
+            or known[4]  # loaded before problems kept their spec
+        ):
             to_update.append(row | {"id": known[0]})
         else:
             unchanged += 1
@@ -98,7 +105,7 @@ async def sync_problems(
     file_set = set(files)
     retire_ids = [
         pid
-        for key, (pid, _hash, active, source) in existing.items()
+        for key, (pid, _hash, active, source, _no_spec) in existing.items()
         if active and source in file_set and key not in loaded_keys
     ]
 

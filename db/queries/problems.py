@@ -32,9 +32,16 @@ async def active_problem_summaries(
 
 
 async def bank_index(session: AsyncSession) -> list[Any]:
-    """Every problem ever loaded: (key, id, content hash, active, source file)."""
+    """Every problem ever loaded: (key, id, content hash, active, source file, no spec yet)."""
     result = await session.execute(
-        select(Problem.key, Problem.id, Problem.content_hash, Problem.active, Problem.source_file)
+        select(
+            Problem.key,
+            Problem.id,
+            Problem.content_hash,
+            Problem.active,
+            Problem.source_file,
+            Problem.spec.is_(None),
+        )
     )
     return list(result.all())
 
