@@ -11,9 +11,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from problems import algebra, checking
+from problems import algebra
 from problems.bank import parse_banks, sample_bank_dir
-from problems.checking import Verdict, check_answer, example_answer, key_issues
+from problems.checking import Verdict, check_answer, example_answer, grading, key_issues
 from problems.numbers import to_bengali_digits
 from problems.textmatch import TERM_GROUPS
 from problems.types import AnswerForm, AnswerKey, AnswerType
@@ -191,7 +191,7 @@ def test_expression_parser_is_total_and_bounded(text: str) -> None:
     got = algebra.parse_or_reason(text)
     assert isinstance(got, algebra.Node | str)
     key = AnswerKey(AnswerType.EXPRESSION, "x^2 + 1")
-    result = checking._grade(key, text)
+    result = grading._grade(key, text)
     assert (result.normalized == "") == (result.verdict is Verdict.UNREADABLE)
 
 
@@ -394,8 +394,8 @@ _REPLIES = st.one_of(
 @settings(max_examples=1500, deadline=None)
 @given(st.sampled_from(_ALL_KEYS), _REPLIES)
 def test_grading_is_total_without_the_safety_net(key: AnswerKey, reply: str) -> None:
-    result = checking._grade(key, reply)  # unguarded: a hidden exception would fail here
+    result = grading._grade(key, reply)  # unguarded: a hidden exception would fail here
     assert (result.normalized == "") == (result.verdict is Verdict.UNREADABLE)
     assert (result.needs is not None) == (result.verdict is Verdict.NEEDS_FORM)
     assert result.reason
-    assert isinstance(checking._reveals(key, reply), bool)
+    assert isinstance(grading._reveals(key, reply), bool)

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from problems import checking
 from problems.checking import (
     CheckResult,
     Verdict,
     check_answer,
+    grading,
     hint_reveals_answer,
     parse_number,
     to_bengali_digits,
@@ -484,7 +484,7 @@ _any_text = st.one_of(
 @given(st.sampled_from(_KEYS), _any_text)
 def test_check_answer_never_raises(key: AnswerKey, raw: str) -> None:
     # The unguarded grader is exercised too, so the safety net cannot hide a real bug.
-    result = checking._grade(key, raw)
+    result = grading._grade(key, raw)
     assert isinstance(result, CheckResult)
     assert result.verdict in set(Verdict)
     assert (result.normalized == "") == (result.verdict == UNREAD)
@@ -494,7 +494,7 @@ def test_check_answer_never_raises(key: AnswerKey, raw: str) -> None:
 @PROPS
 @given(st.sampled_from(_KEYS), _any_text)
 def test_hint_reveals_answer_never_raises(key: AnswerKey, hint: str) -> None:
-    assert isinstance(checking._reveals(key, hint), bool)
+    assert isinstance(grading._reveals(key, hint), bool)
     assert isinstance(hint_reveals_answer(key, hint), bool)
 
 
