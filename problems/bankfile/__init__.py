@@ -1,0 +1,1 @@
+"""Parsing and checking one bank file; :mod:`problems.bank` combines the files."""
