@@ -134,7 +134,7 @@ class Problem(TimestampMixin, Base):
     # The whole validated bank entry (problems/schema.py), what the tutor builds cards from;
     # for a template the text columns above hold its {placeholders}.
     spec: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # A template's seeds with distinct questions (problems/templates.py); NULL for an item.
+    # A template's seeds with distinct questions (problems/templates/); NULL for an item.
     variant_seeds: Mapped[list[Any] | None] = mapped_column(JSON)
 
 

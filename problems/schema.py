@@ -226,7 +226,7 @@ class ProblemSpec(BaseModel):
     options: LocalizedList | None = None
     hints: LocalizedHints | None = None
     explanation: Localized | None = None
-    # A template (problems/templates.py): its text fields hold {expression} placeholders
+    # A template (problems/templates/): its text fields hold {expression} placeholders
     # and are checked per variant, once instantiated into a plain ProblemSpec.
     params: dict[str, Any] | None = None
     constraints: list[Text] = Field(default_factory=list)

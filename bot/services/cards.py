@@ -1,7 +1,7 @@
 """Problems as the tutor uses them: ``ProblemCard`` (one variant, detached from the database)
 and the in-memory ``ProblemCache`` that keeps the graded-answer path from reading them.
 
-A variant is ``(problem id, seed)``: a template (problems/templates.py) gives the same numbers
+A variant is ``(problem id, seed)``: a template (problems/templates/) gives the same numbers
 for the same seed, so a session, a hint, a verdict and a report all see the same problem. An
 item (a problem without parameters) has one variant, seed 0.
 """
