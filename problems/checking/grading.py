@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from problems import algebra
 from problems.checking.choice import (
     _check_choice,
@@ -65,36 +67,31 @@ def hint_reveals_answer(key: AnswerKey, text: str) -> bool:
         return True
 
 
+def _text_revealed(key: AnswerKey, text: str) -> bool:
+    return _phrase_revealed(_text_targets(key), text)
+
+
+#: Per answer type: how a reply is graded, and how a hint could give the answer away.
+_KINDS: dict[
+    AnswerType, tuple[Callable[[AnswerKey, str], CheckResult], Callable[[AnswerKey, str], bool]]
+] = {
+    AnswerType.NUMERIC: (_check_numeric, _numeric_revealed),
+    AnswerType.MULTIPLE_CHOICE: (_check_choice, _choice_revealed),
+    AnswerType.EXPRESSION: (_check_expression, _expression_revealed),
+    AnswerType.RATIO: (_check_ratio, _ratio_revealed),
+    AnswerType.TIME: (_check_time, _time_revealed),
+    AnswerType.TEXT: (_check_text, _text_revealed),
+}
+
+
 def _grade(key: AnswerKey, raw: str) -> CheckResult:
     if len(raw) > 4 * MAX_ANSWER_CHARS and key.answer_type is not AnswerType.TEXT:
         return _unreadable("too long to be an answer")
-    kind = key.answer_type
-    if kind == AnswerType.NUMERIC:
-        return _check_numeric(key, raw)
-    if kind == AnswerType.MULTIPLE_CHOICE:
-        return _check_choice(key, raw)
-    if kind == AnswerType.EXPRESSION:
-        return _check_expression(key, raw)
-    if kind == AnswerType.RATIO:
-        return _check_ratio(key, raw)
-    if kind == AnswerType.TIME:
-        return _check_time(key, raw)
-    return _check_text(key, raw)
+    return _KINDS[key.answer_type][0](key, raw)
 
 
 def _reveals(key: AnswerKey, text: str) -> bool:
-    kind = key.answer_type
-    if kind == AnswerType.NUMERIC:
-        return _numeric_revealed(key, text)
-    if kind == AnswerType.MULTIPLE_CHOICE:
-        return _choice_revealed(key, text)
-    if kind == AnswerType.EXPRESSION:
-        return _expression_revealed(key, text)
-    if kind == AnswerType.RATIO:
-        return _ratio_revealed(key, text)
-    if kind == AnswerType.TIME:
-        return _time_revealed(key, text)
-    return _phrase_revealed(_text_targets(key), text)
+    return _KINDS[key.answer_type][1](key, text)
 
 
 def warm_key(key: AnswerKey) -> None:
