@@ -54,10 +54,16 @@ def _print_errors(errors: Sequence[object]) -> None:
     print(f"{len(errors)} error(s); nothing was written", file=sys.stderr)
 
 
+def _print_warnings(parsed: ParsedBanks) -> None:
+    for warning in parsed.warnings:
+        print(warning, file=sys.stderr)
+
+
 def cmd_problems_validate(args: argparse.Namespace, _settings: Settings) -> int:
     from problems.bank import parse_banks
 
     parsed = parse_banks(args.paths)
+    _print_warnings(parsed)
     if parsed.errors:
         _print_errors(parsed.errors)
         return 1
@@ -80,6 +86,7 @@ def cmd_problems_load(args: argparse.Namespace, settings: Settings) -> int:
     from problems.bank import parse_banks
 
     parsed = parse_banks(args.paths)
+    _print_warnings(parsed)
     if parsed.errors:
         _print_errors(parsed.errors)
         return 1

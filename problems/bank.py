@@ -29,6 +29,7 @@ from problems.bankfile.entries import (
 from problems.bankfile.files import (
     _collect_files,
 )
+from problems.bankfile.lint import bank_warnings
 from problems.bankfile.records import (
     BankError,
     BankProblem,
@@ -65,7 +66,10 @@ def parse_banks(paths: Sequence[str | Path]) -> ParsedBanks:
             errors.append(BankError(path, 0, 0, f"internal error: {type(exc).__name__}: {exc}"))
     problems, topics = _combine(parsed, errors)
     errors.sort(key=lambda e: (e.path, e.line, e.column, e.message))
-    return ParsedBanks(problems=problems, errors=errors, files=files, topics=topics)
+    warnings = bank_warnings(problems)
+    return ParsedBanks(
+        problems=problems, errors=errors, files=files, topics=topics, warnings=warnings
+    )
 
 
 def find_problem(paths: Sequence[str | Path], problem_id: str) -> BankProblem | None:

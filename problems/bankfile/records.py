@@ -95,10 +95,12 @@ class ParsedBanks:
     """Valid problems, all errors (sorted by file and position) and the files read.
 
     ``topics`` are the declared topics in syllabus order (file name order, then order in
-    the file), numbered by ``order`` within each grade.
+    the file), numbered by ``order`` within each grade. ``warnings`` do not stop a load
+    (``problems/bankfile/lint.py``).
     """
 
     problems: list[BankProblem]
     errors: list[BankError]
     files: list[str]
     topics: list[TopicSpec] = field(default_factory=list)
+    warnings: list[BankError] = field(default_factory=list)
