@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.services import classes, families, practice, privacy, students, summaries
 from bot.services.deps import Deps
+from bot.services.llm.budget import user_key
 from db import queries
 from db.models import (
     ClassMember,
@@ -19,6 +20,7 @@ from db.models import (
     InviteAttempt,
     InviteCode,
     LlmSpend,
+    LlmUserSpend,
     PracticeSession,
     Problem,
     Response,
@@ -308,8 +310,9 @@ async def test_delete_my_data_keeps_anonymous_answers(deps: Deps, loaded_bank) -
             student_id=student.id,
             problem_id=None,
             created_at=dt.datetime(2026, 3, 10, 6, tzinfo=dt.UTC),
+            user_key=user_key(deps.settings, STUDENT),
         )
-    assert await _count(deps, LlmSpend) == 2
+    assert await _count(deps, LlmSpend) == await _count(deps, LlmUserSpend) == 1
 
     held = await privacy.holdings(deps, telegram_id=STUDENT, language_code=None)
     assert (held.student, held.guardian) == (True, False)
@@ -322,8 +325,10 @@ async def test_delete_my_data_keeps_anonymous_answers(deps: Deps, loaded_bank) -
     for model in (Streak, GuardianLink, ClassMember):
         assert await _count(deps, model) == 0, model
     assert await _count(deps, InviteCode, InviteCode.kind == "parent") == 0
-    # Their spending total goes; the day's total for everyone stays.
+    # The day's totals stay, theirs too (under a keyed hash, not their id): starting again
+    # does not give a fresh budget.
     assert await _count(deps, LlmSpend) == await _count(deps, LlmSpend, LlmSpend.scope == 0) == 1
+    assert await _count(deps, LlmUserSpend) == 1
     # A later /start starts fresh.
     profile, created = await students.start(
         deps, telegram_id=STUDENT, first_name="Rafi", language_code=None

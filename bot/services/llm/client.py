@@ -4,7 +4,8 @@ written answers.
 The model is used only where rules cannot do the job, and every call is accounted for:
 
 * Each call first *reserves* its worst-case cost: one conditional upsert adds it to today's
-  running totals (``llm_spend``: all students, and this student; UTC day of the clock) only
+  running totals (``llm_spend``: all students; ``llm_user_spend``: this person, by a keyed
+  hash of their Telegram id that outlives /delete_my_data; UTC day of the clock) only
   if each is still under its cap, and writes the call's ``cost_records`` row as ``reserved``
   (or ``budget_exceeded``, zero cost). The cap is re-checked on the newest row under a row
   lock that lasts one statement, so concurrent calls, in any number of processes, overshoot
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import json
 import logging
 import time
@@ -416,8 +416,7 @@ class LanguageModel:
                 rounding=ROUND_UP,
             )
         now = self._clock()
-        day = now.astimezone(dt.UTC).date()
-        record_id = await budget.reserve(
+        reservation = await budget.reserve(
             self._db,
             self._settings,
             operation=operation,
@@ -427,9 +426,8 @@ class LanguageModel:
             worst_case=worst_case,
             now=now,
         )
-        if record_id is None:
+        if reservation is None:
             return None
-        reservation = budget.Reserved(record_id, day, student_id, worst_case)
 
         started = time.monotonic()
         usage: budget.Usage | None = None
