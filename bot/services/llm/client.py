@@ -34,7 +34,6 @@ from decimal import ROUND_UP, Decimal
 from typing import Any
 
 import aiohttp
-import httpx2
 import openai
 from openai import AsyncOpenAI, DefaultAioHttpClient
 from openai.types.chat import ChatCompletion
@@ -111,7 +110,9 @@ def _never_sent(exc: BaseException) -> bool:
 
     The SDK reports a refused connection as a timeout; its aiohttp transport even maps a
     dropped connection (request possibly sent) to a connect timeout, so only the original
-    aiohttp error, or httpx's own connect errors, are trusted here."""
+    aiohttp error, or httpx's own connect errors, are trusted here. httpx's are recognised by
+    name and module, not imported: which httpx the SDK uses (``httpx`` in openai 1.x/2.x,
+    ``httpx2`` in 3.x) is the SDK's business, and neither is a dependency of Dars."""
     chain: list[BaseException] = []
     cause: BaseException | None = exc
     while cause is not None and len(chain) < 10:
@@ -119,7 +120,19 @@ def _never_sent(exc: BaseException) -> bool:
         cause = cause.__cause__ or cause.__context__
     if any(isinstance(e, aiohttp.ClientError) for e in chain):
         return any(isinstance(e, aiohttp.ClientConnectorError) for e in chain)
-    return any(isinstance(e, httpx2.ConnectError | httpx2.ConnectTimeout) for e in chain)
+    return any(_is_httpx_connect_error(e) for e in chain)
+
+
+_HTTPX_MODULES = ("httpx", "httpx2")
+_HTTPX_CONNECT_ERRORS = frozenset({"ConnectError", "ConnectTimeout"})
+
+
+def _is_httpx_connect_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is (a subclass of) httpx's or httpx2's ConnectError/ConnectTimeout."""
+    return any(
+        cls.__name__ in _HTTPX_CONNECT_ERRORS and cls.__module__.split(".", 1)[0] in _HTTPX_MODULES
+        for cls in type(exc).__mro__
+    )
 
 
 def _content_of(completion: Any) -> str:
