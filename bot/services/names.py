@@ -23,9 +23,10 @@ MAX_CODE_POINTS = 64
 # Letters and symbols that show as nothing: a blank name, or a name with a hidden part.
 _INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
 _ZW_JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ: needed in Bengali, nowhere else here
-# Combining marks on one letter: Bengali may have nukta + vowel sign + chandrabindu (যাঁ
-# with a decomposed য়: three); anything else has at most two in NFC.
-_MAX_MARKS_BENGALI = 3
+# Combining marks on one letter, counted decomposed (NFD, so that composing cannot hide
+# one): Bengali may have nukta + a two-part vowel sign + chandrabindu (য়োঁ: four), Latin at
+# most two (Vietnamese ệ).
+_MAX_MARKS_BENGALI = 4
 _MAX_MARKS_OTHER = 2
 # A dot (any of the ones Telegram or NFKC treat as such) followed by two letters:
 # "www.evil.example", "t.me", "bit.ly". "Md. Rahim", "A.K. Azad" and "7.5" stay fine.
@@ -83,6 +84,7 @@ def _letters_ok(name: str) -> bool:
         return False  # nothing visible to call anyone by
     marks = 0
     base = ""
+    name = unicodedata.normalize("NFD", name)
     for i, ch in enumerate(name):
         category = unicodedata.category(ch)
         if ch in _INVISIBLE:
