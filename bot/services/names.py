@@ -28,9 +28,10 @@ _ZW_JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ: needed in Bengali, nowhere
 # most two (Vietnamese ệ).
 _MAX_MARKS_BENGALI = 4
 _MAX_MARKS_OTHER = 2
-# A dot (any of the ones Telegram or NFKC treat as such) followed by two letters:
-# "www.evil.example", "t.me", "bit.ly". "Md. Rahim", "A.K. Azad" and "7.5" stay fine.
-_HOST_LIKE = re.compile(r"[.\u3002\uff61][^\W\d_]{2,}")
+# A dot (any of the ones Telegram or NFKC treat as such) followed by two Latin letters, as a
+# domain has (checked after NFKC, so fullwidth and styled letters count): "www.evil.example",
+# "t.me", "bit.ly". "Md. Rahim", "A.K. Azad", "7.5" and Bengali "মো.রহিম" stay fine.
+_HOST_LIKE = re.compile(r"[.\u3002\uff61][a-z]{2,}")
 
 
 def _is_bengali(ch: str) -> bool:

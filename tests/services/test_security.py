@@ -33,6 +33,7 @@ ACCEPTED_NAMES = [
     "7B Maths",
     "Class 7.5",
     "মিতু আক্তার",
+    "মো.রহিম",  # a Bengali abbreviation: no domain has Bengali letters after the dot
     "চাঁদ",  # vowel sign + chandrabindu
     "শ্রেয়া",  # hasanta, nukta
     "য়াঁ",  # nukta + vowel sign + chandrabindu on one letter (three marks)
@@ -50,6 +51,7 @@ REFUSED_NAMES = [
     ("bit.ly/x", "link"),
     ("Teacher: visit bit.ly/x", "link"),
     ("evil.com", "link"),
+    ("ｅｖｉｌ．ｃｏｍ", "link"),  # fullwidth
     ("@scam_support", "link"),
     ("＠scam", "link"),  # fullwidth @
     ("Rafi/Mitu", "link"),
