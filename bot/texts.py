@@ -632,6 +632,37 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "এই মাস: ${month}\nদৈনিক বাজেট: ${budget}"
         ),
     },
+    # ---------------------------------------------------------------- names refused
+    "name_refused_link": {
+        "en": (
+            "That name looks like a link or a mention (it has @, / or a web address). "
+            "Please send just your name, for example Mitu or মিতু."
+        ),
+        "bn": (
+            "নামটি লিংক বা মেনশনের মতো দেখাচ্ছে (এতে @, / বা ওয়েব ঠিকানা আছে)। "
+            "শুধু তোমার নামটি পাঠাও, যেমন মিতু বা Mitu।"
+        ),
+    },
+    "name_refused_letters": {
+        "en": (
+            "Some letters in that name are hidden or come from another alphabet. Please type "
+            "your name again with your keyboard, in English or Bengali letters."
+        ),
+        "bn": (
+            "নামটির কিছু অক্ষর অদৃশ্য বা অন্য বর্ণমালার। তোমার কিবোর্ড দিয়ে বাংলা বা ইংরেজি "
+            "অক্ষরে নামটি আবার লিখে পাঠাও।"
+        ),
+    },
+    "class_name_refused": {
+        "en": (
+            "That class name can't be used: please send a short name without links, "
+            "@mentions, slashes or hidden letters. For example: /newclass 7B Maths"
+        ),
+        "bn": (
+            "এই ক্লাসের নামটি ব্যবহার করা যাবে না: লিংক, @মেনশন, স্ল্যাশ বা অদৃশ্য অক্ষর ছাড়া "
+            "একটি ছোট নাম দিন। যেমন: /newclass সপ্তম-খ গণিত"
+        ),
+    },
     "cmd_invite": {"en": "A link for your parent", "bn": "অভিভাবকের জন্য লিংক"},
     "cmd_summary": {"en": "Your children's progress", "bn": "সন্তানের অগ্রগতি"},
     "cmd_unlink": {"en": "Remove a parent link", "bn": "অভিভাবকের সংযোগ সরাও"},

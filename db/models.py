@@ -278,8 +278,9 @@ class CostRecord(Base):
 
 
 class LlmSpend(Base):
-    """Running totals of language-model spending per UTC day: all students (``scope`` 0) and
-    each student (``scope`` = their id), reservations in flight included (migration 0004).
+    """Running totals of language-model spending per UTC day for all students (``scope`` 0),
+    reservations in flight included (migration 0004); each person's own total is in
+    ``llm_user_spend`` (migration 0007).
 
     The budget check is one conditional upsert on these rows, so concurrent calls, in one
     process or many, never wait on a lock held across a network round trip; ``cost_records``
@@ -291,6 +292,22 @@ class LlmSpend(Base):
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    spent_usd: Mapped[Decimal] = mapped_column(Numeric(14, 8), default=Decimal(0))
+
+
+class LlmUserSpend(Base):
+    """Each person's language-model spending per UTC day, reservations in flight included.
+
+    Keyed by ``user_key``, an HMAC-SHA256 of the Telegram id under a key the database does
+    not hold (``bot.services.llm.budget.user_key``), not by the student row: deleting one's
+    data and starting again keeps the day's total, and no Telegram id is stored. Rows of
+    past days are pruned daily (migration 0007).
+    """
+
+    __tablename__ = "llm_user_spend"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    user_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     spent_usd: Mapped[Decimal] = mapped_column(Numeric(14, 8), default=Decimal(0))
 
 

@@ -175,7 +175,10 @@ async def on_requested_input(update: Update, context: Context, text: str) -> Non
         return
     lang = profile.language
     if outcome.kind == "bad_name":
-        await reply(update, t(lang, "bad_name"))
+        key = {"link": "name_refused_link", "letters": "name_refused_letters"}.get(
+            outcome.name_problem or "", "bad_name"
+        )
+        await reply(update, t(lang, key))
     elif outcome.kind == "bad_reminder":
         await reply(update, t(lang, "bad_reminder"))
     elif outcome.kind == "reminder_saved":

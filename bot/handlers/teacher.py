@@ -35,7 +35,8 @@ async def on_new_class(update: Update, context: Context) -> None:
     name = " ".join(context.args or [])
     link = await classes.create_class(context.deps, telegram_id=user_id(update), name=name)
     if link.kind != "created":
-        await reply(update, t(link.lang, "newclass_usage"))
+        refused = link.kind == "bad_name" and name.strip()
+        await reply(update, t(link.lang, "class_name_refused" if refused else "newclass_usage"))
         return
     await reply(update, _link_text(context, link, "class_created"))
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import families
 from bot.services.deps import Deps
-from bot.services.students import clean_name
+from bot.services.names import clean_name
 from db import queries
 from db.models import SchoolClass
 
@@ -169,10 +169,7 @@ async def open_class_link(
         if student is None or student.grade is None:
             return ClassInvite(kind="not_student", lang=lang)
         if await families.too_many_failures(deps, s, telegram_id=telegram_id, now=now):
-            await queries.families.record_invite_attempt(
-                s, telegram_id=telegram_id, succeeded=False, now=now
-            )
-            return ClassInvite(kind="throttled", lang=lang)
+            return ClassInvite(kind="throttled", lang=lang)  # and nothing more is recorded
         invite = (
             await queries.families.get_invite(
                 s, token_hash=families.hash_token(token), kind="class"
@@ -186,9 +183,10 @@ async def open_class_link(
             else None
         )
         ok = school_class is not None and invite is not None and invite.expires_at > now
-        await queries.families.record_invite_attempt(
-            s, telegram_id=telegram_id, succeeded=ok, now=now
-        )
+        if not ok:
+            await queries.families.record_invite_attempt(
+                s, telegram_id=telegram_id, succeeded=False, now=now
+            )
         if invite is None or school_class is None:
             return ClassInvite(kind="invalid", lang=lang)
         if not ok:

@@ -3,7 +3,11 @@
 Invite tokens come from ``secrets.token_urlsafe`` (192 bits) and only their SHA-256 is
 stored, so a database leak gives no usable links. Guessing is bounded per Telegram user:
 after ``invite_failures_per_hour`` failed attempts within an hour, every further attempt is
-refused without looking at the token. The same helpers serve class links (services.classes).
+refused without looking at the token, and nothing more is recorded. Only failed attempts
+are recorded (the limit counts nothing else). A student has at most
+``OPEN_LINKS_PER_OWNER`` working links at once; the daily clean-up (``prune``) forgets
+expired links and attempts older than the hour the limit looks back on. The same helpers
+serve class links (services.classes).
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ CLASS_PREFIX = "c_"
 # token_urlsafe(24) gives 32 characters; a deep-link payload may be at most 64 of [A-Za-z0-9_-].
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,62}")
 _FAILURE_WINDOW = dt.timedelta(hours=1)
+# Links of one student (or class) that work at once; a new one replaces the oldest. Enough
+# for two parents and a spare, and no one can add rows without limit by asking again.
+OPEN_LINKS_PER_OWNER = 3
 
 LinkKind = Literal[
     "linked", "already_linked", "used", "expired", "invalid", "throttled", "own_link"
@@ -94,6 +101,9 @@ async def create_parent_invite(deps: Deps, *, telegram_id: int) -> Invite | None
         if student is None or student.grade is None:
             return None
         expires = now + dt.timedelta(hours=deps.settings.invite_ttl_hours)
+        await queries.families.make_room_for_invite(
+            s, kind="parent", student_id=student.id, keep=OPEN_LINKS_PER_OWNER, now=now
+        )
         await queries.families.insert_invite(
             s,
             token_hash=hash_token(token),
@@ -125,16 +135,34 @@ async def redeem_parent_invite(
     async with deps.db.begin() as s:
         lang = await caller_language(s, telegram_id=telegram_id, language_code=language_code)
         if await too_many_failures(deps, s, telegram_id=telegram_id, now=now):
+            # Recording this too would let one person add rows without limit.
+            return LinkOutcome(kind="throttled", lang=lang)
+        outcome = await _redeem(deps, s, telegram_id, token, language_code, now, lang)
+        if outcome.kind not in ("linked", "already_linked", "own_link"):
             await queries.families.record_invite_attempt(
                 s, telegram_id=telegram_id, succeeded=False, now=now
             )
-            return LinkOutcome(kind="throttled", lang=lang)
-        outcome = await _redeem(deps, s, telegram_id, token, language_code, now, lang)
-        succeeded = outcome.kind in ("linked", "already_linked", "own_link")
-        await queries.families.record_invite_attempt(
-            s, telegram_id=telegram_id, succeeded=succeeded, now=now
-        )
     return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """What the daily clean-up removed."""
+
+    invites: int
+    attempts: int
+    spend: int
+
+
+async def prune(deps: Deps) -> Pruned:
+    """Forget what no longer counts: expired links, link attempts older than the guessing
+    limit's hour, and each person's model spending of days before today (UTC)."""
+    now = deps.clock()
+    async with deps.db.begin() as s:
+        invites = await queries.families.delete_expired_invites(s, now=now)
+        attempts = await queries.families.delete_attempts_before(s, before=now - _FAILURE_WINDOW)
+        spend = await queries.spend.delete_spend_before(s, day=now.astimezone(dt.UTC).date())
+    return Pruned(invites=invites, attempts=attempts, spend=spend)
 
 
 async def _redeem(

@@ -1,11 +1,14 @@
 """Deleting a person's data on request (/delete_my_data), for students, parents and teachers.
 
-Deleting the student row is enough: practice sessions, responses and cost records keep their
-rows with ``student_id`` set to NULL (anonymous statistics), while the streak, guardian links,
-class memberships, invites and deliveries go with it (foreign keys, migration 0003), and so
-does their running total of model spending (``llm_spend``).
-Invite attempts are kept: they hold no name, expire from use after an hour, and deleting them
-would let someone reset the limit on guessing links.
+Deleting the student row does most of it: practice sessions, responses and cost records keep
+their rows with ``student_id`` set to NULL (anonymous statistics), while the streak, guardian
+links, class memberships, invites and deliveries go with it (foreign keys, migration 0003).
+What the student typed as answers is blanked first (``responses.student_answer``): a written
+answer can name the child. Cost records hold numbers only, never prompt text.
+Two things are kept on purpose, neither naming anyone: invite attempts (they expire from use
+after an hour and are pruned daily; deleting them would reset the limit on guessing links),
+and the day's model spending under a keyed hash of the Telegram id (``llm_user_spend``;
+deleting it would reset the per-student budget), pruned once the day is over.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.services.clock import local_date
 from bot.services.deps import Deps
+from bot.services.names import NameProblem, check_name, clean_name
 from bot.services.streaks import StreakState, displayed_current
 from db import queries
 from db.models import Student
@@ -128,16 +129,6 @@ async def await_input(deps: Deps, *, telegram_id: int, what: str) -> Profile | N
     return await _profile(deps, student)
 
 
-def clean_name(raw: str) -> str | None:
-    """A safe display name (1–32 characters, one line, no links or commands), else None."""
-    name = " ".join(unicodedata.normalize("NFC", raw).split())
-    if not 1 <= len(name) <= 32 or name.startswith("/") or "http" in name.casefold():
-        return None
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        return None
-    return name
-
-
 def parse_reminder(raw: str) -> dt.time | bool | None:
     """``18:30`` / ``১৮:৩০`` → a time; ``off`` / ``বন্ধ`` → None; anything else → False."""
     text = unicodedata.normalize("NFC", raw).strip().casefold()
@@ -156,6 +147,8 @@ def parse_reminder(raw: str) -> dt.time | bool | None:
 class InputOutcome:
     kind: str  # "name_saved", "bad_name", "reminder_saved", "bad_reminder", "none"
     profile: Profile | None
+    # Why a name was refused (bad_name only): too long or empty, a link, odd letters.
+    name_problem: NameProblem | None = None
 
 
 async def receive_input(deps: Deps, *, telegram_id: int, text: str) -> InputOutcome:
@@ -165,10 +158,12 @@ async def receive_input(deps: Deps, *, telegram_id: int, text: str) -> InputOutc
         if student is None or student.awaiting not in ("name", "reminder"):
             return InputOutcome("none", None)
         if student.awaiting == "name":
-            name = clean_name(text)
-            if name is None:
-                return InputOutcome("bad_name", await _profile(deps, student))
-            student.name = name
+            checked = check_name(text)
+            if checked.name is None:
+                return InputOutcome(
+                    "bad_name", await _profile(deps, student), name_problem=checked.problem
+                )
+            student.name = checked.name
             student.awaiting = None
             kind = "name_saved"
         else:

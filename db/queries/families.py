@@ -96,6 +96,56 @@ async def delete_links_of_student(session: AsyncSession, *, student_telegram_id:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def make_room_for_invite(
+    session: AsyncSession,
+    *,
+    kind: str,
+    student_id: int | None = None,
+    class_id: int | None = None,
+    keep: int,
+    now: dt.datetime,
+) -> int:
+    """Before a new link of a student (or class): delete its expired links, and its open ones
+    beyond the newest ``keep - 1``, so that one person's links stay at most ``keep``.
+
+    Used links are kept until they expire (a parent who opens one again is told it is used).
+    Returns how many rows went."""
+    target = (
+        InviteCode.student_id == student_id
+        if kind == "parent"
+        else (InviteCode.class_id == class_id)
+    )
+    mine = (InviteCode.kind == kind, target)
+    expired = await session.execute(delete(InviteCode).where(*mine, InviteCode.expires_at <= now))
+    open_ids = (
+        await session.scalars(
+            select(InviteCode.id)
+            .where(*mine, InviteCode.used_at.is_(None), InviteCode.expires_at > now)
+            .order_by(InviteCode.created_at.desc(), InviteCode.id.desc())
+            .offset(max(keep - 1, 0))
+        )
+    ).all()
+    removed = 0
+    if open_ids:
+        result = await session.execute(delete(InviteCode).where(InviteCode.id.in_(open_ids)))
+        removed = int(result.rowcount)  # type: ignore[attr-defined]
+    return int(expired.rowcount) + removed  # type: ignore[attr-defined]
+
+
+async def delete_expired_invites(session: AsyncSession, *, now: dt.datetime) -> int:
+    """Forget every link that no longer works (the daily clean-up)."""
+    result = await session.execute(delete(InviteCode).where(InviteCode.expires_at <= now))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_attempts_before(session: AsyncSession, *, before: dt.datetime) -> int:
+    """Forget link attempts older than the guessing limit looks back."""
+    result = await session.execute(
+        delete(InviteAttempt).where(InviteAttempt.attempted_at < before)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def insert_invite(session: AsyncSession, **values: Any) -> None:
     session.add(InviteCode(**values))
     await session.flush()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, cast
@@ -13,6 +12,7 @@ from sqlalchemy import (
     Date,
     Table,
     case,
+    delete,
     func,
     insert,
     literal_column,
@@ -28,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from db.models import (
     CostRecord,
     LlmSpend,
+    LlmUserSpend,
 )
 
 # ---------------------------------------------------------------- the language-model budget
@@ -43,10 +44,10 @@ class Reservation:
 
 
 # PostgreSQL, one statement (run it in autocommit): add the worst case to today's total if the
-# total is still under its cap, then to the student's total likewise, then write the cost
-# record saying which happened. ON CONFLICT DO UPDATE ... WHERE re-checks the cap on the row's
-# newest version under its row lock, which is released when the statement ends, so concurrent
-# callers never wait on a lock held across a network round trip.
+# total is still under its cap, then to the person's total (by user key) likewise, then write
+# the cost record saying which happened. ON CONFLICT DO UPDATE ... WHERE re-checks the cap on
+# the row's newest version under its row lock, which is released when the statement ends, so
+# concurrent callers never wait on a lock held across a network round trip.
 _RESERVE_PG = text(
     """
 WITH g AS (
@@ -56,15 +57,15 @@ WITH g AS (
     WHERE t.spent_usd < CAST(:global_cap AS NUMERIC)
     RETURNING scope
 ), s AS (
-    INSERT INTO llm_spend AS t (day, scope, spent_usd)
-    SELECT CAST(:day AS DATE), CAST(:scope AS BIGINT), CAST(:cost AS NUMERIC)
-    FROM g WHERE CAST(:scope AS BIGINT) > 0
-    ON CONFLICT (day, scope) DO UPDATE SET spent_usd = t.spent_usd + EXCLUDED.spent_usd
+    INSERT INTO llm_user_spend AS t (day, user_key, spent_usd)
+    SELECT CAST(:day AS DATE), CAST(:user_key AS VARCHAR), CAST(:cost AS NUMERIC)
+    FROM g WHERE CAST(:user_key AS VARCHAR) IS NOT NULL
+    ON CONFLICT (day, user_key) DO UPDATE SET spent_usd = t.spent_usd + EXCLUDED.spent_usd
     WHERE t.spent_usd < CAST(:student_cap AS NUMERIC)
-    RETURNING scope
+    RETURNING user_key
 ), verdict AS (
     SELECT EXISTS (SELECT 1 FROM g) AS global_ok,
-           (CAST(:scope AS BIGINT) = 0 OR EXISTS (SELECT 1 FROM s)) AS student_ok
+           (CAST(:user_key AS VARCHAR) IS NULL OR EXISTS (SELECT 1 FROM s)) AS student_ok
 ), rec AS (
     INSERT INTO cost_records (operation, model, prompt_tokens, cached_tokens,
                               completion_tokens, tokens_used, cost_usd, latency_ms, status,
@@ -82,13 +83,22 @@ SELECT rec.id, verdict.global_ok, verdict.student_ok FROM rec, verdict
 )
 
 
-def _add_spend(day: dt.date, scope: int, cost: Decimal, cap: Decimal) -> Any:
-    stmt = sqlite.insert(LlmSpend).values(day=day, scope=scope, spent_usd=cost)
+def _add_spend(day: dt.date, cost: Decimal, cap: Decimal) -> Any:
+    stmt = sqlite.insert(LlmSpend).values(day=day, scope=0, spent_usd=cost)
     return stmt.on_conflict_do_update(
         index_elements=["day", "scope"],
         set_={"spent_usd": LlmSpend.spent_usd + stmt.excluded.spent_usd},
         where=LlmSpend.spent_usd < cap,
     ).returning(LlmSpend.scope)
+
+
+def _add_user_spend(day: dt.date, user_key: str, cost: Decimal, cap: Decimal) -> Any:
+    stmt = sqlite.insert(LlmUserSpend).values(day=day, user_key=user_key, spent_usd=cost)
+    return stmt.on_conflict_do_update(
+        index_elements=["day", "user_key"],
+        set_={"spent_usd": LlmUserSpend.spent_usd + stmt.excluded.spent_usd},
+        where=LlmUserSpend.spent_usd < cap,
+    ).returning(LlmUserSpend.user_key)
 
 
 async def reserve_llm_call(
@@ -103,15 +113,17 @@ async def reserve_llm_call(
     student_id: int | None,
     problem_id: int | None,
     created_at: dt.datetime,
+    user_key: str | None = None,
 ) -> Reservation:
-    """Reserve ``cost`` against today's global and per-student caps and record the call.
+    """Reserve ``cost`` against today's global and per-person caps and record the call.
 
-    A cap counts as reached once the total (reservations in flight included) is at or over
-    it, so concurrent calls overshoot a cap by at most one call. On PostgreSQL give a session
-    in autocommit (one statement); on SQLite a transaction (its write lock serializes).
+    The per-person cap applies when ``user_key`` (the keyed hash of the caller's Telegram
+    id) is given; ``student_id`` only labels the cost record. A cap counts as reached once
+    the total (reservations in flight included) is at or over it, so concurrent calls
+    overshoot a cap by at most one call. On PostgreSQL give a session in autocommit (one
+    statement); on SQLite a transaction (its write lock serializes).
     """
     conn = await session.connection()
-    scope = student_id or 0
     record = {
         "operation": operation,
         "model": model,
@@ -119,23 +131,23 @@ async def reserve_llm_call(
         "problem_id": problem_id,
         "created_at": created_at,
     }
-    if global_cap <= 0 or (scope and student_cap <= 0):
+    if global_cap <= 0 or (user_key and student_cap <= 0):
         global_ok, student_ok = global_cap > 0, False
     elif conn.dialect.name == "postgresql":
-        params = record | {"day": day, "scope": scope, "cost": cost}
+        params = record | {"day": day, "user_key": user_key, "cost": cost}
         params |= {"global_cap": global_cap, "student_cap": student_cap}
         record_id, global_ok, student_ok = (await conn.execute(_RESERVE_PG, params)).one()
         if global_ok and not student_ok:
-            await _take_back(session, day=day, scopes=(0,), cost=cost)
+            await _take_back(session, day=day, user_key=None, cost=cost)
         return _reservation(record_id, global_ok, student_ok)
     else:
-        global_ok = (await conn.execute(_add_spend(day, 0, cost, global_cap))).first() is not None
-        student_ok = not scope
-        if global_ok and scope:
-            added = await conn.execute(_add_spend(day, scope, cost, student_cap))
+        global_ok = (await conn.execute(_add_spend(day, cost, global_cap))).first() is not None
+        student_ok = not user_key
+        if global_ok and user_key:
+            added = await conn.execute(_add_user_spend(day, user_key, cost, student_cap))
             student_ok = added.first() is not None
             if not student_ok:
-                await _take_back(session, day=day, scopes=(0,), cost=cost)
+                await _take_back(session, day=day, user_key=None, cost=cost)
     granted = global_ok and student_ok
     record_id = (
         await conn.execute(
@@ -162,13 +174,20 @@ def _reservation(record_id: int, global_ok: bool, student_ok: bool) -> Reservati
 
 
 async def _take_back(
-    session: AsyncSession, *, day: dt.date, scopes: Sequence[int], cost: Decimal
+    session: AsyncSession, *, day: dt.date, user_key: str | None, cost: Decimal
 ) -> None:
+    """Give ``cost`` back to the day's total, and to the person's with ``user_key``."""
     await session.execute(
         update(LlmSpend)
-        .where(LlmSpend.day == day, LlmSpend.scope.in_(scopes))
+        .where(LlmSpend.day == day, LlmSpend.scope == 0)
         .values(spent_usd=LlmSpend.spent_usd - cost)
     )
+    if user_key is not None:
+        await session.execute(
+            update(LlmUserSpend)
+            .where(LlmUserSpend.day == day, LlmUserSpend.user_key == user_key)
+            .values(spent_usd=LlmUserSpend.spent_usd - cost)
+        )
 
 
 # PostgreSQL, one statement: settle the cost record and give back to today's totals what
@@ -177,9 +196,13 @@ _SETTLE_PG = text(
     """
 WITH spend AS (
     UPDATE llm_spend SET spent_usd = spent_usd - CAST(:give_back AS NUMERIC)
-    WHERE CAST(:give_back AS NUMERIC) <> 0 AND day = CAST(:day AS DATE)
-      AND scope IN (0, CAST(:scope AS BIGINT))
+    WHERE CAST(:give_back AS NUMERIC) <> 0 AND day = CAST(:day AS DATE) AND scope = 0
     RETURNING scope
+), user_spend AS (
+    UPDATE llm_user_spend SET spent_usd = spent_usd - CAST(:give_back AS NUMERIC)
+    WHERE CAST(:give_back AS NUMERIC) <> 0 AND day = CAST(:day AS DATE)
+      AND user_key = CAST(:user_key AS VARCHAR)
+    RETURNING user_key
 )
 UPDATE cost_records
 SET cost_usd = CAST(:cost AS NUMERIC), status = CAST(:status AS VARCHAR),
@@ -197,7 +220,7 @@ async def settle_llm_call(
     *,
     record_id: int,
     day: dt.date,
-    student_id: int | None,
+    user_key: str | None,
     reserved: Decimal,
     cost: Decimal,
     status: str,
@@ -220,7 +243,7 @@ async def settle_llm_call(
     conn = await session.connection()
     if conn.dialect.name == "postgresql":
         params = values | {"record_id": record_id, "cost": cost, "day": day}
-        params |= {"scope": student_id or 0, "give_back": reserved - cost}
+        params |= {"user_key": user_key, "give_back": reserved - cost}
         await conn.execute(_SETTLE_PG, params)
         return
     table = cast(Table, CostRecord.__table__)
@@ -228,8 +251,7 @@ async def settle_llm_call(
         update(table).where(table.c.id == record_id).values(cost_usd=cost, **values)
     )
     if cost != reserved:
-        scopes = (0, student_id) if student_id else (0,)
-        await _take_back(session, day=day, scopes=scopes, cost=reserved - cost)
+        await _take_back(session, day=day, user_key=user_key, cost=reserved - cost)
 
 
 async def close_stale_reservations(session: AsyncSession, *, before: dt.datetime) -> int:
@@ -308,3 +330,9 @@ async def spend_totals(
         )
     ).one()
     return tuple(row)
+
+
+async def delete_spend_before(session: AsyncSession, *, day: dt.date) -> int:
+    """Forget each person's spending of days before ``day`` (UTC): their budget is daily."""
+    result = await session.execute(delete(LlmUserSpend).where(LlmUserSpend.day < day))
+    return int(cast("CursorResult[Any]", result).rowcount)

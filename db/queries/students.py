@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
-    LlmSpend,
+    Response,
     Student,
 )
 from db.queries.dialect import dialect_insert
@@ -17,6 +17,11 @@ from db.queries.dialect import dialect_insert
 
 async def get_student(session: AsyncSession, *, telegram_id: int) -> Student | None:
     return await session.scalar(select(Student).where(Student.telegram_id == telegram_id))
+
+
+async def telegram_id_of(session: AsyncSession, *, student_id: int) -> int | None:
+    """The Telegram id of a student row (None once they deleted their data)."""
+    return await session.scalar(select(Student.telegram_id).where(Student.id == student_id))
 
 
 async def create_student_once(session: AsyncSession, **values: Any) -> Student:
@@ -29,18 +34,27 @@ async def create_student_once(session: AsyncSession, **values: Any) -> Student:
 
 
 async def delete_student(session: AsyncSession, *, telegram_id: int) -> bool:
-    """Delete a student row; the foreign keys anonymise or remove everything that pointed at it."""
+    """Delete a student row; the foreign keys anonymise or remove everything that pointed at it.
+
+    What they typed as answers is blanked first: a written answer can name the child ("I am
+    Mitu, phone …"), and anonymised rows must not keep it. The verdicts stay for statistics.
+    """
+    own = select(Student.id).where(Student.telegram_id == telegram_id).scalar_subquery()
+    await session.execute(
+        update(Response)
+        .where(Response.student_id == own, Response.student_answer.is_not(None))
+        .values(student_answer=None)
+        .execution_options(synchronize_session=False)
+    )
     student_id = (
         await session.execute(
             delete(Student).where(Student.telegram_id == telegram_id).returning(Student.id)
         )
     ).scalar_one_or_none()
-    if student_id is None:
-        return False
-    # Their share of the model spending is kept by their id, with no key to enforce: it goes
-    # too (the day's total for everyone stays as it was).
-    await session.execute(delete(LlmSpend).where(LlmSpend.scope == student_id))
-    return True
+    # The student's share of today's model spending is kept under a keyed hash of their
+    # Telegram id (llm_user_spend), not their row: deleting and joining again does not give
+    # a fresh budget. It is pruned once the day is over.
+    return student_id is not None
 
 
 async def set_student_unreachable(session: AsyncSession, *, student_id: int) -> None:

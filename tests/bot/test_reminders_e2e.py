@@ -205,7 +205,7 @@ def test_the_reminder_job_is_registered_to_survive_late_starts(e2e_deps: Deps) -
     app = build_application(settings, deps=e2e_deps)
     assert app.job_queue is not None
     jobs = {job.name: job for job in app.job_queue.jobs()}
-    assert set(jobs) == {"reminders", "summaries"}
+    assert set(jobs) == {"reminders", "summaries", "housekeeping"}
     for job in jobs.values():
         assert job.job.coalesce is True
         assert job.job.max_instances == 1

@@ -209,7 +209,8 @@ def _backfill(url: str) -> set[tuple[str, int, str]]:
             await engine.dispose()
 
     asyncio.run(seed())
-    migrate.upgrade(url, "head")
+    # 0007 moves per-student totals to llm_user_spend (keyed by a hash it cannot compute).
+    migrate.upgrade(url, "0006")
     return asyncio.run(totals())
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.services import classes, families, practice, privacy, students, summaries
 from bot.services.deps import Deps
+from bot.services.llm.budget import user_key
 from db import queries
 from db.models import (
     ClassMember,
@@ -19,6 +20,7 @@ from db.models import (
     InviteAttempt,
     InviteCode,
     LlmSpend,
+    LlmUserSpend,
     PracticeSession,
     Problem,
     Response,
@@ -122,7 +124,8 @@ async def test_invite_is_one_time_and_stored_only_as_a_hash(deps: Deps, loaded_b
     )
     assert stranger.kind == "used"
     assert await _count(deps, GuardianLink) == 1
-    assert await _count(deps, InviteAttempt) == 3
+    # Only the failed attempt is recorded: the guessing limit counts nothing else.
+    assert await _count(deps, InviteAttempt) == 1
 
 
 async def test_expired_own_and_unknown_links(deps: Deps, loaded_bank) -> None:
@@ -167,7 +170,8 @@ async def test_guessing_is_refused_after_five_failures_an_hour(deps: Deps, loade
         deps, telegram_id=PARENT, token=invite.payload[2:], language_code="en"
     )
     assert refused.kind == "throttled"
-    assert await _count(deps, InviteAttempt, InviteAttempt.succeeded.is_(False)) == 6
+    # The refused attempt itself is not recorded: nobody can add rows without limit.
+    assert await _count(deps, InviteAttempt, InviteAttempt.succeeded.is_(False)) == 5
     # Someone else is not affected; and an hour after the guesses the parent may try again.
     clock.advance(minutes=60)
     linked = await families.redeem_parent_invite(
@@ -308,8 +312,9 @@ async def test_delete_my_data_keeps_anonymous_answers(deps: Deps, loaded_bank) -
             student_id=student.id,
             problem_id=None,
             created_at=dt.datetime(2026, 3, 10, 6, tzinfo=dt.UTC),
+            user_key=user_key(deps.settings, STUDENT),
         )
-    assert await _count(deps, LlmSpend) == 2
+    assert await _count(deps, LlmSpend) == await _count(deps, LlmUserSpend) == 1
 
     held = await privacy.holdings(deps, telegram_id=STUDENT, language_code=None)
     assert (held.student, held.guardian) == (True, False)
@@ -322,8 +327,10 @@ async def test_delete_my_data_keeps_anonymous_answers(deps: Deps, loaded_bank) -
     for model in (Streak, GuardianLink, ClassMember):
         assert await _count(deps, model) == 0, model
     assert await _count(deps, InviteCode, InviteCode.kind == "parent") == 0
-    # Their spending total goes; the day's total for everyone stays.
+    # The day's totals stay, theirs too (under a keyed hash, not their id): starting again
+    # does not give a fresh budget.
     assert await _count(deps, LlmSpend) == await _count(deps, LlmSpend, LlmSpend.scope == 0) == 1
+    assert await _count(deps, LlmUserSpend) == 1
     # A later /start starts fresh.
     profile, created = await students.start(
         deps, telegram_id=STUDENT, first_name="Rafi", language_code=None

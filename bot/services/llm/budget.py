@@ -1,15 +1,22 @@
 """The model's budget: reserve a call's worst-case cost before it, settle the real cost after.
 
 Each call first *reserves* its worst case: one conditional upsert adds it to today's running
-totals (all students, and this student; UTC day) only if each is still under its cap, and
+totals (all students, and this person; UTC day) only if each is still under its cap, and
 writes the call's cost record as ``reserved`` (or ``budget_exceeded``). After the call the
 record is settled with the real usage. The statements run in autocommit on PostgreSQL, so
 no row lock outlives a statement and concurrent calls never queue on a network round trip.
+
+A person's own total is kept under ``user_key``: an HMAC-SHA256 of their Telegram id, keyed
+with a key derived from the bot's secrets (never stored in the database). It survives
+/delete_my_data, so deleting one's data and starting again does not give a fresh budget,
+and no Telegram id is stored with it; rows of past days are pruned daily.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import time
 from dataclasses import dataclass
@@ -43,8 +50,26 @@ class Reserved:
 
     record_id: int
     day: dt.date
-    student_id: int | None
+    user_key: str | None
     worst_case: Decimal
+
+
+_KEY_CONTEXT = b"dars/llm_user_spend/v1"
+
+
+def user_key(settings: Settings, telegram_id: int) -> str:
+    """The key a person's daily spending is kept under: HMAC-SHA256 of their Telegram id.
+
+    The HMAC key is derived from the bot token and the model's API key, which are in the
+    environment and not in the database, so a copy of the database alone cannot tell whose
+    total a row is (Telegram ids are few enough to try them all against a plain hash).
+    Changing either secret starts the day's per-person totals again, once.
+    """
+    material = [_KEY_CONTEXT]
+    for secret in (settings.telegram_bot_token, settings.openai_api_key):
+        material.append(secret.get_secret_value().encode() if secret is not None else b"")
+    key = hashlib.sha256(b"\0".join(material)).digest()
+    return hmac.new(key, str(int(telegram_id)).encode("ascii"), hashlib.sha256).hexdigest()
 
 
 async def reserve(
@@ -57,13 +82,20 @@ async def reserve(
     problem_id: int | None,
     worst_case: Decimal,
     now: dt.datetime,
-) -> int | None:
+) -> Reserved | None:
     """Record the call as reserved if both budgets allow it; else record the refusal."""
+    day = now.astimezone(dt.UTC).date()
     try:
         async with autocommit_session(db) as s:
+            telegram_id = (
+                await queries.students.telegram_id_of(s, student_id=student_id)
+                if student_id is not None
+                else None
+            )
+            key = user_key(settings, telegram_id) if telegram_id is not None else None
             reservation = await queries.spend.reserve_llm_call(
                 s,
-                day=now.astimezone(dt.UTC).date(),
+                day=day,
                 cost=worst_case,
                 global_cap=settings.llm_daily_budget_global_usd,
                 student_cap=settings.llm_daily_budget_per_student_usd,
@@ -72,6 +104,7 @@ async def reserve(
                 student_id=student_id,
                 problem_id=problem_id,
                 created_at=now,
+                user_key=key,
             )
     except SQLAlchemyError:
         # Without a record we may not call: an unaccounted call could break the budget.
@@ -85,7 +118,7 @@ async def reserve(
             reservation.refused_by,
         )
         return None
-    return reservation.record_id
+    return Reserved(reservation.record_id, day, key, worst_case)
 
 
 async def settle(
@@ -105,7 +138,7 @@ async def settle(
                 s,
                 record_id=reservation.record_id,
                 day=reservation.day,
-                student_id=reservation.student_id,
+                user_key=reservation.user_key,
                 reserved=reservation.worst_case,
                 cost=cost,
                 status=status,

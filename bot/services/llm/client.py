@@ -4,7 +4,8 @@ written answers.
 The model is used only where rules cannot do the job, and every call is accounted for:
 
 * Each call first *reserves* its worst-case cost: one conditional upsert adds it to today's
-  running totals (``llm_spend``: all students, and this student; UTC day of the clock) only
+  running totals (``llm_spend``: all students; ``llm_user_spend``: this person, by a keyed
+  hash of their Telegram id that outlives /delete_my_data; UTC day of the clock) only
   if each is still under its cap, and writes the call's ``cost_records`` row as ``reserved``
   (or ``budget_exceeded``, zero cost). The cap is re-checked on the newest row under a row
   lock that lasts one statement, so concurrent calls, in any number of processes, overshoot
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import json
 import logging
 import time
@@ -34,7 +34,6 @@ from decimal import ROUND_UP, Decimal
 from typing import Any
 
 import aiohttp
-import httpx2
 import openai
 from openai import AsyncOpenAI, DefaultAioHttpClient
 from openai.types.chat import ChatCompletion
@@ -111,7 +110,9 @@ def _never_sent(exc: BaseException) -> bool:
 
     The SDK reports a refused connection as a timeout; its aiohttp transport even maps a
     dropped connection (request possibly sent) to a connect timeout, so only the original
-    aiohttp error, or httpx's own connect errors, are trusted here."""
+    aiohttp error, or httpx's own connect errors, are trusted here. httpx's are recognised by
+    name and module, not imported: which httpx the SDK uses (``httpx`` in openai 1.x/2.x,
+    ``httpx2`` in 3.x) is the SDK's business, and neither is a dependency of Dars."""
     chain: list[BaseException] = []
     cause: BaseException | None = exc
     while cause is not None and len(chain) < 10:
@@ -119,7 +120,19 @@ def _never_sent(exc: BaseException) -> bool:
         cause = cause.__cause__ or cause.__context__
     if any(isinstance(e, aiohttp.ClientError) for e in chain):
         return any(isinstance(e, aiohttp.ClientConnectorError) for e in chain)
-    return any(isinstance(e, httpx2.ConnectError | httpx2.ConnectTimeout) for e in chain)
+    return any(_is_httpx_connect_error(e) for e in chain)
+
+
+_HTTPX_MODULES = ("httpx", "httpx2")
+_HTTPX_CONNECT_ERRORS = frozenset({"ConnectError", "ConnectTimeout"})
+
+
+def _is_httpx_connect_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is (a subclass of) httpx's or httpx2's ConnectError/ConnectTimeout."""
+    return any(
+        cls.__name__ in _HTTPX_CONNECT_ERRORS and cls.__module__.split(".", 1)[0] in _HTTPX_MODULES
+        for cls in type(exc).__mro__
+    )
 
 
 def _content_of(completion: Any) -> str:
@@ -416,8 +429,7 @@ class LanguageModel:
                 rounding=ROUND_UP,
             )
         now = self._clock()
-        day = now.astimezone(dt.UTC).date()
-        record_id = await budget.reserve(
+        reservation = await budget.reserve(
             self._db,
             self._settings,
             operation=operation,
@@ -427,9 +439,8 @@ class LanguageModel:
             worst_case=worst_case,
             now=now,
         )
-        if record_id is None:
+        if reservation is None:
             return None
-        reservation = budget.Reserved(record_id, day, student_id, worst_case)
 
         started = time.monotonic()
         usage: budget.Usage | None = None

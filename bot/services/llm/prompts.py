@@ -107,6 +107,8 @@ sure you are}"""
 # Words that belong to instructions to a grader, not to an answer to a maths question. An
 # answer that contains them is never marked correct, and the model is not asked at all: the
 # delimiting in the prompt is the first defence, this deterministic guard the one we rely on.
+# It is matched against the answer as typed and against its folded form (_fold), so that
+# lookalike letters ("Ignоre" with a Cyrillic о) and styled letters do not hide a word.
 _INSTRUCTION_LIKE = re.compile(
     r"""
       \b(?:ignor\w*|disregard\w*|forget\w*|overrid\w*|bypass\w*|jailbreak\w*)\b
@@ -115,16 +117,67 @@ _INSTRUCTION_LIKE = re.compile(
     | \bassistant\b
     | \bsystem\b
     | \bdeveloper\b
-    | \bis_correct\b | \bconfidence\b
+    | \bis[_-]correct\b | \bconfidence\b
     | \b(?:you\s+are|you're|act\s+as|pretend|roleplay)\b
     | \b(?:mark|grade|score|rate|treat|count|consider|accept|evaluate|judge|say|tell|call
          |return|output|respond|reply|answer\s+with)\w*\b[^.!?\n]{0,40}?
       \b(?:correct|true|full\s+marks?|right)\b
+    | \b(?:checker|grader|grading|evaluator|examiner|marker)s?\b
+    | \bexpected[\s_-]*answer | \balso[\s_-]*accepted\b | \bstudent[_-]answer\b
+    | \bfull\s+(?:points?|marks?|credit|score)\b | \bpoints?\s+please\b
+    | \b(?:this|the|my)\s+answer\s+is\s+(?:correct|right|true)\b
+    | \bnew\s+(?:task|instructions?|rules?)\b | \btask\s*:
+    | \{\s*\{ | \}\s*\}
     | নির্দেশ | আদেশ | উপেক্ষা | ভুলে\s*যা | ঠিক\s*বল | ঠিক\s*ধর | ঠিক\s*হিসেবে | ঠিক\s*লিখ
     | ঠিক\s*দাও | ঠিক\s*দিন | ঠিক\s*চিহ্নিত | নম্বর\s*দাও | প্রম্পট | সিস্টেম | সহকারী
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+
+# Cyrillic and Greek letters that look like Latin ones (after casefolding), as Latin. Greek
+# letters used in maths (α, β, θ, π, Δ…) are deliberately not here: "πr²" is an answer.
+_LOOKALIKES = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "г": "r", "һ": "h", "н": "h", "і": "i", "ї": "i",
+    "ј": "j", "к": "k", "ӏ": "l", "м": "m", "п": "n", "о": "o", "р": "p", "ԛ": "q", "ѕ": "s",
+    "т": "t", "у": "y", "ү": "y", "ԝ": "w", "х": "x", "с": "c", "ԁ": "d", "ь": "b",
+    # Greek
+    "ο": "o", "ν": "v", "ρ": "p", "ι": "i", "κ": "k", "υ": "u", "χ": "x", "ϲ": "c",
+    "ϳ": "j", "ε": "e", "η": "n", "τ": "t", "ω": "w", "ζ": "z",
+}  # fmt: skip
+_FOLD = str.maketrans(_LOOKALIKES)
+_WORD = re.compile(r"\w+")
+
+
+def _fold(text: str) -> str:
+    """Compatibility forms as plain letters (NFKC: ｉｇｎｏｒｅ, 𝐢𝐠𝐧𝐨𝐫𝐞), lower case, Latin
+    accents dropped (ïgnöre), and Cyrillic/Greek lookalikes as the Latin letters they mimic."""
+    text = unicodedata.normalize("NFKD", text).casefold()
+    text = "".join(ch for ch in text if not "\u0300" <= ch <= "\u036f")
+    return unicodedata.normalize("NFC", text).translate(_FOLD)
+
+
+def _script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    name = unicodedata.name(ch, "")
+    if name.startswith("LATIN"):
+        return "latin"
+    if name.startswith("CYRILLIC"):
+        return "cyrillic"
+    if name.startswith("GREEK") and ch.casefold() in _LOOKALIKES:
+        return "greek"
+    return None
+
+
+def mixes_lookalike_scripts(text: str) -> bool:
+    """Whether a word mixes Latin letters with Cyrillic (or Latin-looking Greek) ones, as
+    "mаrk" with a Cyrillic а does: no real word is written like that."""
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text)):
+        scripts = {_script(ch) for ch in word} - {None}
+        if "latin" in scripts and len(scripts) > 1:
+            return True
+    return False
 
 
 def _clean_answer(text: str) -> str:
@@ -135,11 +188,13 @@ def _clean_answer(text: str) -> str:
 
 
 def looks_like_instructions(answer: str) -> bool:
-    """Whether a student's written answer reads like instructions to the grader."""
+    """Whether a student's written answer reads like instructions to the grader (or hides
+    its words behind lookalike letters)."""
     cleaned = _clean_answer(answer)
     return bool(
-        _INSTRUCTION_LIKE.search(cleaned)
-        or _INSTRUCTION_LIKE.search(unicodedata.normalize("NFKC", cleaned).casefold())
+        mixes_lookalike_scripts(cleaned)
+        or _INSTRUCTION_LIKE.search(cleaned)
+        or _INSTRUCTION_LIKE.search(_fold(cleaned))
     )
 
 
