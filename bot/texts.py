@@ -37,12 +37,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "keep_name": {"en": "✅ Keep “{name}”", "bn": "✅ “{name}” রাখো"},
     "change_name": {"en": "✏️ Another name", "bn": "✏️ অন্য নাম"},
     "ask_name": {
-        "en": "Type the name you'd like me to use (up to 32 letters).",
-        "bn": "যে নামে ডাকব সেটি লিখে পাঠাও (৩২ অক্ষরের মধ্যে)।",
+        "en": "Type the name you'd like me to use (up to 64 letters).",
+        "bn": "যে নামে ডাকব সেটি লিখে পাঠাও (৬৪ অক্ষরের মধ্যে)।",
     },
     "bad_name": {
-        "en": "Please send a name of 1 to 32 letters, without links or commands.",
-        "bn": "১ থেকে ৩২ অক্ষরের একটি নাম পাঠাও, কোনো লিংক বা কমান্ড ছাড়া।",
+        "en": "Please send a name of 1 to 64 letters, without links or commands.",
+        "bn": "১ থেকে ৬৪ অক্ষরের একটি নাম পাঠাও, কোনো লিংক বা কমান্ড ছাড়া।",
     },
     "onboarded": {
         "en": "All set, {name}! Every day you get {count} problems. Tap Practice to begin. 🚀",
@@ -578,12 +578,14 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "delete_confirm_student": {
         "en": (
             "🗑 This deletes your name, settings, streak and your links to parents and classes. "
-            "Your answers stay for statistics, without your name. This cannot be undone. "
+            "Whether your answers were right stays for statistics, without your name or what you "
+            "typed. This cannot be undone. "
             "Delete your data?"
         ),
         "bn": (
             "🗑 এতে তোমার নাম, সেটিংস, ধারাবাহিকতা এবং অভিভাবক ও ক্লাসের সাথে সংযোগ মুছে যাবে। "
-            "পরিসংখ্যানের জন্য তোমার উত্তরগুলো নাম ছাড়া থেকে যাবে। এটি আর ফেরানো যাবে না। "
+            "পরিসংখ্যানের জন্য শুধু তোমার উত্তর ঠিক না ভুল ছিল তা থেকে যাবে — তোমার নাম বা "
+            "তুমি যা লিখেছিলে তা নয়। এটি আর ফেরানো যাবে না। "
             "তোমার তথ্য মুছে ফেলবে?"
         ),
     },
