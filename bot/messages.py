@@ -14,9 +14,10 @@ from telegram import InlineKeyboardMarkup
 from bot import keyboards
 from bot.services.cards import ProblemCard
 from bot.services.practice import AnswerOutcome, ProblemView, SessionSummary
+from bot.services.progress import Progress, TopicProgress
 from bot.services.stats import Stats
 from bot.services.summaries import REPORT_DAYS, ChildReport, ParentReport, TeacherReport
-from bot.texts import localize_number, t, topic_name
+from bot.texts import grade_name, localize_number, t, topic_name
 from problems.checking import example_answer
 from problems.types import AnswerForm, AnswerType
 
@@ -212,3 +213,48 @@ def stats_text(stats: Stats, lang: str) -> str:
         reminders_today=stats.reminders_sent_today,
         cost=stats.llm_cost_today.quantize(Decimal("0.0001")),
     )
+
+
+LEVEL_ICONS = {"mastered": "✅", "familiar": "🟢", "practising": "🟡", "not_started": "⚪"}
+# Topics not started yet listed before "…and N more".
+NOT_STARTED_SHOWN = 3
+
+
+def topic_lines(topics: tuple[TopicProgress, ...], lang: str) -> list[str]:
+    """One line a topic (icon, name, level), the not-started ones after the first few folded."""
+    lines, folded = [], 0
+    not_started = 0
+    for topic in topics:
+        if topic.level == "not_started":
+            not_started += 1
+            if not_started > NOT_STARTED_SHOWN:
+                folded += 1
+                continue
+        name = topic_name(lang, topic.slug, topic.names)
+        lines.append(f"{LEVEL_ICONS[topic.level]} {name} — {t(lang, f'level_{topic.level}')}")
+    if folded:
+        lines.append(t(lang, "progress_topics_more", count=folded))
+    return lines
+
+
+def progress_text(progress: Progress) -> str:
+    """/progress: the levels of the class's topics, the streak, the week, what comes next."""
+    lang = progress.lang
+    counts = dict.fromkeys(LEVEL_ICONS, 0)
+    for topic in progress.topics:
+        counts[topic.level] += 1
+    lines = [
+        t(lang, "progress_header", grade=grade_name(lang, progress.grade)),
+        t(lang, "progress_counts", **counts),
+        "",
+        *topic_lines(progress.topics, lang),
+        "",
+        t(lang, "streak", current=progress.streak_current, longest=progress.streak_longest),
+        t(lang, "progress_week", solved=progress.solved_this_week),
+    ]
+    if progress.topics and counts["mastered"] == len(progress.topics):
+        lines.append(t(lang, "progress_all_done"))
+    elif progress.next_topics:
+        names = ", ".join(topic_name(lang, p.slug, p.names) for p in progress.next_topics)
+        lines.append(t(lang, "progress_next", topics=names))
+    return "\n".join(lines)

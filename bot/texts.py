@@ -202,6 +202,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "/practice — today's problems (answer by typing, or tap a button)\n"
             "💡 Hint — up to 3 hints per problem, each a bit more help\n"
             "⏭ Skip — move on and see the answer\n"
+            "/progress — which topics you have mastered, and what comes next\n"
             "/settings — language, class, name and daily reminder\n"
             "/start — start again or see your streak\n"
             "/invite — a link for your parent to follow your progress\n"
@@ -213,6 +214,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "/practice — আজকের সমস্যা (উত্তর লিখে বা বোতামে চাপ দিয়ে দাও)\n"
             "💡 সংকেত — প্রতি সমস্যায় ৩টি পর্যন্ত সংকেত, প্রতিটিতে একটু বেশি সাহায্য\n"
             "⏭ বাদ দাও — পরের সমস্যায় যাও এবং উত্তর দেখো\n"
+            "/progress — কোন কোন অধ্যায় আয়ত্ত হলো, এরপর কী\n"
             "/settings — ভাষা, শ্রেণি, নাম ও প্রতিদিনের রিমাইন্ডার\n"
             "/start — আবার শুরু করো বা ধারাবাহিকতা দেখো\n"
             "/invite — মা-বাবা যেন তোমার অগ্রগতি দেখতে পান, তার লিংক\n"
@@ -640,6 +642,35 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "cmd_practice": {"en": "Today's problems", "bn": "আজকের সমস্যা"},
     "cmd_settings": {"en": "Language, class, name, reminder", "bn": "ভাষা, শ্রেণি, নাম, রিমাইন্ডার"},
     "cmd_help": {"en": "How Dars works", "bn": "দার্স কীভাবে কাজ করে"},
+    # ---- mastery: /progress, levels, placement (issue 20)
+    "cmd_progress": {"en": "What you have mastered", "bn": "কী কী আয়ত্ত হলো"},
+    "progress_header": {
+        "en": "📈 Your progress · {grade}",
+        "bn": "📈 তোমার অগ্রগতি · {grade}",
+    },
+    "progress_counts": {
+        "en": "✅ {mastered} mastered · 🟢 {familiar} familiar · 🟡 {practising} practising · "
+        "⚪ {not_started} not started",
+        "bn": "✅ {mastered}টি আয়ত্ত হয়েছে · 🟢 {familiar}টি পরিচিত · "
+        "🟡 {practising}টিতে অনুশীলন চলছে · ⚪ {not_started}টি শুরু হয়নি",
+    },
+    "progress_week": {
+        "en": "📅 Solved this week: {solved}",
+        "bn": "📅 এই সপ্তাহে সমাধান করেছ: {solved}টি",
+    },
+    "progress_next": {"en": "👉 Next: {topics}", "bn": "👉 এরপর: {topics}"},
+    "progress_all_done": {
+        "en": "🎉 Every topic of your class is mastered! Reviews keep it fresh.",
+        "bn": "🎉 তোমার শ্রেণির সব অধ্যায় আয়ত্ত হয়েছে! মাঝে মাঝে পুনরালোচনা করলে মনে থাকবে।",
+    },
+    "level_not_started": {"en": "not started", "bn": "শুরু হয়নি"},
+    "level_practising": {"en": "practising", "bn": "অনুশীলন চলছে"},
+    "level_familiar": {"en": "familiar", "bn": "পরিচিত"},
+    "level_mastered": {"en": "mastered", "bn": "আয়ত্ত হয়েছে"},
+    "progress_topics_more": {
+        "en": "…and {count} more not started",
+        "bn": "…আরও {count}টি অধ্যায় শুরু হয়নি",
+    },
 }
 
 TOPICS: Final[dict[str, dict[str, str]]] = {

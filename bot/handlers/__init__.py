@@ -27,6 +27,7 @@ def build_handlers() -> list[BaseHandler]:
         CommandHandler("start", family.on_start_link, filters=PRIVATE & DEEP_LINK),
         CommandHandler("start", onboarding.on_start, filters=PRIVATE),
         CommandHandler("practice", practice.on_practice, filters=PRIVATE),
+        CommandHandler("progress", practice.on_progress, filters=PRIVATE),
         CommandHandler("help", onboarding.on_help, filters=PRIVATE),
         CommandHandler("settings", onboarding.on_settings, filters=PRIVATE),
         CommandHandler("invite", family.on_invite, filters=PRIVATE),

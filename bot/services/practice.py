@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import mastery
 from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
 from bot.services.deps import Deps
 from bot.services.model_wait import waiting_for_model
-from bot.services.selection import REPEAT_DAYS, Candidate, choose_problems
+from bot.services.selection import REPEAT_DAYS, Candidate, TopicState, choose_problems
 from bot.services.session_step import advance
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
 from db import queries
@@ -151,21 +152,42 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
         ]
         if not candidates:
             return PracticeOutcome(kind="no_problems", lang=lang, grade=student.grade)
-        history = await queries.practice.student_history(s, student_id=student.id)
-        seen = await queries.practice.seen_variants(
-            s, student_id=student.id, since=today - dt.timedelta(days=REPEAT_DAYS)
-        )
-        wanted = deps.settings.problems_per_session
-        ids = choose_problems(candidates, history, wanted, seed=f"{student.id}:{today}", seen=seen)
+        ids = await _choose_for_today(deps, s, student.id, student.grade, today, candidates)
         created = await queries.practice.create_session_once(
             s, student_id=student.id, local_date=today, variants=ids
         )
         view = await _view(deps, s, queries.practice.open_session_of(created), lang)
         resumed = created.position > 0
-        short = len(ids) if len(ids) < wanted else None
+        short = len(ids) if len(ids) < deps.settings.problems_per_session else None
         return PracticeOutcome(
             kind="problem", lang=lang, problem=view, resumed=resumed, short_of=short
         )
+
+
+async def _choose_for_today(
+    deps: Deps,
+    s: AsyncSession,
+    student_id: int,
+    grade: int,
+    today: dt.date,
+    candidates: list[Candidate],
+) -> list[tuple[int, int]]:
+    """Today's variants from the student's mastery rows and the class's syllabus order."""
+    syllabus = [t.slug for t in await queries.problems.topic_names(s, grade=grade)]
+    rows = await queries.mastery.get_mastery(s, student_id=student_id, grade=grade)
+    states = {r.topic: TopicState(r.p_known, r.attempts, r.due_day) for r in rows}
+    seen = await queries.practice.seen_variants(
+        s, student_id=student_id, since=today - dt.timedelta(days=REPEAT_DAYS)
+    )
+    return choose_problems(
+        candidates,
+        syllabus,
+        states,
+        deps.settings.problems_per_session,
+        today=mastery.day_number(today),
+        seed=f"{student_id}:{today}",
+        seen=seen,
+    )
 
 
 async def submit_answer(
@@ -398,6 +420,12 @@ async def _record(
     values = step.as_values()
     if step.completed:
         values["completed_at"] = deps.clock()
+    evidence = mastery.evidence_of(
+        is_correct=is_correct,
+        grader=grader,
+        hints_used=practice.hints_on_current,
+        earlier_tries=practice.wrong_on_current,
+    )
     # The Response (unique per update id) and the session's compare-and-set step together.
     inserted, moved = await queries.practice.record_answer_once(
         s,
@@ -415,6 +443,7 @@ async def _record(
             "idempotency_key": update_id,
         },
         values=values,
+        mastery=_mastery_write(student, practice, card, evidence),
     )
     if not inserted:
         return AnswerOutcome(kind="duplicate", lang=lang)
@@ -450,6 +479,30 @@ async def _record(
         hints_used=0,
     )
     return AnswerOutcome(kind=kind, lang=lang, card=card, next_problem=next_view)
+
+
+def _mastery_write(
+    student: AnsweringStudent,
+    practice: OpenSession,
+    card: ProblemCard,
+    evidence: mastery.Evidence | None,
+) -> queries.mastery.MasteryWrite | None:
+    """The answer's change to its topic's mastery, applied in the answer's own write."""
+    if evidence is None or student.grade is None:
+        return None
+    params = mastery.params_for(card.topic)
+    return queries.mastery.MasteryWrite(
+        student_id=student.id,
+        grade=student.grade,
+        topic=card.topic,
+        today=mastery.day_number(practice.local_date),
+        correct=evidence.correct,
+        p_first=mastery.update(params.prior, evidence, params),
+        p_after=lambda p: mastery.posterior_expression(p, evidence, params),
+        key=(evidence, params),
+        schedule=mastery.schedule_of(evidence),
+        intervals=mastery.INTERVALS,
+    )
 
 
 async def _advance_streak(
