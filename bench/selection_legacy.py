@@ -52,7 +52,12 @@ def choose_problems(
             return [] if (c.problem_id, 0) in seen else [0]
         return [s for s in c.seeds if (c.problem_id, s) not in seen]
 
-    usable = [c for c in candidates if fresh(c)]
+    def has_fresh(c: Candidate) -> bool:  # fresh(c) != [], without building the list
+        if not c.seeds:
+            return (c.problem_id, 0) not in seen
+        return any((c.problem_id, s) not in seen for s in c.seeds)
+
+    usable = [c for c in candidates if has_fresh(c)]
 
     def missed_lately(c: Candidate) -> bool:
         h = by_id.get(c.problem_id)

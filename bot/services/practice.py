@@ -490,12 +490,26 @@ def _mastery_write(
     """The answer's change to its topic's mastery, applied in the answer's own write."""
     if evidence is None or student.grade is None:
         return None
-    params = mastery.params_for(card.topic)
-    return queries.mastery.MasteryWrite(
+    return mastery_write(
         student_id=student.id,
         grade=student.grade,
         topic=card.topic,
-        today=mastery.day_number(practice.local_date),
+        day=mastery.day_number(practice.local_date),
+        evidence=evidence,
+    )
+
+
+def mastery_write(
+    *, student_id: int, grade: int, topic: str, day: int, evidence: mastery.Evidence
+) -> queries.mastery.MasteryWrite:
+    """One graded answer's change to a topic's row, as the database applies it (also used by
+    ``bench.learning``, so the simulation runs the same SQL)."""
+    params = mastery.params_for(topic)
+    return queries.mastery.MasteryWrite(
+        student_id=student_id,
+        grade=grade,
+        topic=topic,
+        today=day,
         correct=evidence.correct,
         p_first=mastery.update(params.prior, evidence, params),
         p_after=lambda p: mastery.posterior_expression(p, evidence, params),

@@ -110,16 +110,26 @@ def choose_problems(
     order = list(syllabus) + [c.topic for c in candidates if c.topic not in syllabus]
     order = list(dict.fromkeys(order))
 
+    seen_ids = {pid for pid, _seed in seen}
+
     def fresh(c: Candidate) -> list[int]:
         if not c.seeds:
             return [] if (c.problem_id, 0) in seen else [0]
+        if c.problem_id not in seen_ids:
+            return list(c.seeds)
         return [s for s in c.seeds if (c.problem_id, s) not in seen]
+
+    def has_fresh(c: Candidate) -> bool:
+        if c.problem_id not in seen_ids:
+            return True
+        if not c.seeds:
+            return (c.problem_id, 0) not in seen
+        return any((c.problem_id, s) not in seen for s in c.seeds)
 
     by_topic: dict[str, list[Candidate]] = {}
     for c in candidates:
-        if fresh(c):
-            by_topic.setdefault(c.topic, []).append(c)
-    offered = [t for t in order if t in by_topic]
+        by_topic.setdefault(c.topic, []).append(c)
+    offered = [t for t in order if any(has_fresh(c) for c in by_topic.get(t, ()))]
     chosen: list[tuple[Candidate, int]] = []
     used: set[int] = set()
 
@@ -128,7 +138,7 @@ def choose_problems(
         target = target_difficulty(state.p_known if state else DEFAULT_PARAMS.prior)
         if reason == "new":
             target = 1
-        pool = [c for c in by_topic.get(topic, ()) if c.problem_id not in used]
+        pool = [c for c in by_topic.get(topic, ()) if c.problem_id not in used and has_fresh(c)]
         if not pool:
             return False
         # A review prefers a template: the same skill with numbers not seen before.
