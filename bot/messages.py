@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
 from bot.services.cards import ProblemCard
+from bot.services.placement import MAX_PROBLEMS, PlacementOutcome
 from bot.services.practice import AnswerOutcome, ProblemView, SessionSummary
 from bot.services.progress import Progress, TopicProgress
 from bot.services.stats import Stats
@@ -258,3 +259,43 @@ def progress_text(progress: Progress) -> str:
         names = ", ".join(topic_name(lang, p.slug, p.names) for p in progress.next_topics)
         lines.append(t(lang, "progress_next", topics=names))
     return "\n".join(lines)
+
+
+def placement_message(outcome: PlacementOutcome) -> Message:
+    """A step of the placement check: the verdict on the last answer, then the next problem
+    or where practice starts. (The handler adds the buttons.)"""
+    lang = outcome.lang
+    lines: list[str] = []
+    if outcome.last_right is not None:
+        lines.append(t(lang, "placement_right" if outcome.last_right else "placement_wrong"))
+    if outcome.kind == "unreadable":
+        lines.append(t(lang, "unreadable", expect=expect_text(outcome.card, lang)))
+    elif outcome.kind == "problem":
+        card = outcome.card
+        assert card is not None
+        lines += [
+            t(
+                lang,
+                "placement_header",
+                number=outcome.step,
+                total=MAX_PROBLEMS,
+                topic=topic_name(lang, card.topic, card.topic_names),
+            ),
+            "",
+            card.question[lang],
+            "",
+            t(lang, "type_answer"),
+        ]
+    elif outcome.kind == "done":
+        if outcome.start_topic is None:
+            lines.append(t(lang, "placement_done_all"))
+        else:
+            slug, names = outcome.start_topic
+            topic = topic_name(lang, slug, names)
+            key = "placement_done" if outcome.known else "placement_done_start"
+            lines.append(t(lang, key, known=outcome.known, topic=topic))
+    elif outcome.kind == "no_problems":
+        lines.append(t(lang, "no_problems", grade="—"))
+    else:
+        lines.append(t(lang, "placement_skipped"))
+    return "\n".join(lines), None

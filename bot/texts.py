@@ -667,6 +667,42 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "level_practising": {"en": "practising", "bn": "অনুশীলন চলছে"},
     "level_familiar": {"en": "familiar", "bn": "পরিচিত"},
     "level_mastered": {"en": "mastered", "bn": "আয়ত্ত হয়েছে"},
+    "placement_offer": {
+        "en": "📝 Already know some of it? A short check (up to {count} problems) finds where "
+        "you stand, so you don't start with what you know. Or start practising now: you can "
+        "take the check any time from /settings.",
+        "bn": "📝 কিছু অধ্যায় কি আগেই জানো? ছোট একটি যাচাই ({count}টি পর্যন্ত সমস্যা) দেখে নেবে "
+        "তুমি কোথায় আছ, যাতে জানা জিনিস দিয়ে শুরু করতে না হয়। চাইলে এখনই অনুশীলন শুরু করো: "
+        "যাচাইটি পরে /settings থেকে যেকোনো সময় দিতে পারবে।",
+    },
+    "placement_start_button": {"en": "📝 Take the check", "bn": "📝 যাচাই শুরু করো"},
+    "placement_skip_button": {"en": "⏭ Not now", "bn": "⏭ এখন না"},
+    "set_placement_button": {"en": "📝 Placement check", "bn": "📝 দক্ষতা যাচাই"},
+    "placement_header": {
+        "en": "📝 Check {number} of up to {total} · {topic}",
+        "bn": "📝 যাচাই {number}/{total} · {topic}",
+    },
+    "placement_right": {"en": "✅ Right!", "bn": "✅ সঠিক!"},
+    "placement_wrong": {"en": "Noted.", "bn": "ঠিক আছে, বুঝেছি।"},
+    "placement_done": {
+        "en": "✅ Check done! You already know {known} topics of your class: they will come back "
+        "now and then for a quick review. We start with: {topic}.",
+        "bn": "✅ যাচাই শেষ! তোমার শ্রেণির {known}টি অধ্যায় তুমি আগেই জানো: মাঝে মাঝে দ্রুত "
+        "পুনরালোচনার জন্য সেগুলো আবার আসবে। আমরা শুরু করছি: {topic}।",
+    },
+    "placement_done_start": {
+        "en": "✅ Check done! We start from the beginning of your class's syllabus: {topic}.",
+        "bn": "✅ যাচাই শেষ! আমরা তোমার শ্রেণির পাঠ্যসূচির শুরু থেকে অনুশীলন করব: {topic}।",
+    },
+    "placement_done_all": {
+        "en": "✅ Check done! You seem to know every topic of your class: practice will review "
+        "them all.",
+        "bn": "✅ যাচাই শেষ! মনে হচ্ছে তোমার শ্রেণির সব অধ্যায়ই তুমি জানো: অনুশীলনে সবগুলো পুনরালোচনা হবে।",
+    },
+    "placement_skipped": {
+        "en": "👍 No check now. You can take it any time from /settings.",
+        "bn": "👍 এখন যাচাই হবে না। /settings থেকে যেকোনো সময় দিতে পারবে।",
+    },
     "progress_topics_more": {
         "en": "…and {count} more not started",
         "bn": "…আরও {count}টি অধ্যায় শুরু হয়নি",

@@ -272,6 +272,25 @@ class TopicMastery(Base):
     placed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
+class Placement(Base):
+    """A placement check in progress (one a student): the range of the class's syllabus,
+    in order, where the student's boundary between known and not yet known topics lies."""
+
+    __tablename__ = "placements"
+
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True
+    )
+    grade: Mapped[int] = mapped_column(SmallInteger)
+    low: Mapped[int] = mapped_column(SmallInteger)
+    high: Mapped[int] = mapped_column(SmallInteger)
+    step: Mapped[int] = mapped_column(SmallInteger)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    variant_seed: Mapped[int] = mapped_column(Integer)
+    # The update that last moved the check: a redelivered copy changes nothing.
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class CostRecord(Base):
     """One call (or refused call) to the language model, with what it cost.
 

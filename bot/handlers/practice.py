@@ -18,6 +18,7 @@ from bot.handlers.common import (
     user_id,
 )
 from bot.handlers.onboarding import on_requested_input, on_start
+from bot.handlers.placement import on_placement_answer
 from bot.services import practice, progress
 from bot.services.practice import AnswerOutcome, PracticeOutcome
 from bot.texts import grade_name, t
@@ -93,6 +94,9 @@ async def on_text(update: Update, context: Context) -> None:
     )
     if outcome.kind == "awaiting_input":
         await on_requested_input(update, context, text)
+        return
+    if outcome.kind == "placing":
+        await on_placement_answer(update, context, text)
         return
     await show_answer(update, context, outcome)
 

@@ -79,6 +79,7 @@ AnswerKind = Literal[
     "no_session",
     "not_onboarded",
     "awaiting_input",
+    "placing",
 ]
 
 
@@ -255,6 +256,8 @@ async def _submit(
             await queries.practice.set_student_reachable(s, student_id=student.id)
         if student.awaiting in ("name", "reminder"):
             return AnswerOutcome(kind="awaiting_input", lang=lang)
+        if student.awaiting == "placement":
+            return AnswerOutcome(kind="placing", lang=lang)  # an answer to the check
         if practice is None:
             return AnswerOutcome(kind="no_session", lang=lang)
         stale = session_id is not None and (session_id, position) != (

@@ -43,7 +43,8 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class TopicState:
-    """One topic as the student stands in it (from their mastery row; none: not started)."""
+    """One topic as the student stands in it (from their mastery row, written by practice or
+    the placement check; no row: not started)."""
 
     p_known: float
     attempts: int
@@ -71,7 +72,7 @@ def plan_topics(
         return state.p_known if state is not None else DEFAULT_PARAMS.prior
 
     due = sorted(
-        (t for t, s in started.items() if s.attempts > 0 and s.due_day <= today),
+        (t for t, s in started.items() if s.due_day <= today),
         key=lambda t: (started[t].due_day, p(t), syllabus.index(t)),
     )
     unmastered = [t for t in syllabus if p(t) < MASTERED]

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import PracticeSession, TopicMastery
+from db.models import Placement, PracticeSession, TopicMastery
 
 _mastery = cast(Table, TopicMastery.__table__)
 P_KNOWN = _mastery.c.p_known
@@ -175,8 +175,10 @@ async def place(
     grade: int,
     estimates: Sequence[tuple[str, float]],
     today: int,
+    due_day: int,
 ) -> None:
-    """Starting values from the placement check, for topics not practised yet."""
+    """Starting values from the placement check, for topics not practised yet (an earlier
+    check's values are replaced; practice is never overwritten)."""
     c = _mastery.c
     await session.execute(
         delete(_mastery).where(
@@ -198,7 +200,7 @@ async def place(
                 "attempts": 0,
                 "correct": 0,
                 "stage": 0,
-                "due_day": today,
+                "due_day": due_day,
                 "last_day": today,
                 "placed": True,
             }
@@ -215,3 +217,22 @@ async def solved_since(session: AsyncSession, *, student_id: int, since: dt.date
         )
     )
     return int(total or 0)
+
+
+async def get_placement(session: AsyncSession, *, student_id: int) -> Placement | None:
+    return await session.get(Placement, student_id)
+
+
+async def save_placement(session: AsyncSession, **values: Any) -> None:
+    """Begin the student's placement check, or move it on."""
+    row = await session.get(Placement, values["student_id"])
+    if row is None:
+        session.add(Placement(**values))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    await session.flush()
+
+
+async def end_placement(session: AsyncSession, *, student_id: int) -> None:
+    await session.execute(delete(Placement).where(Placement.student_id == student_id))

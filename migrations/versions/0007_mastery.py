@@ -1,4 +1,5 @@
-"""Mastery: what each student knows of each topic, and when it comes back for review
+"""Mastery: what each student knows of each topic, when it comes back for review, and the
+placement check in progress
 
 Revision ID: 0007
 Revises: 0006
@@ -42,6 +43,32 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("student_id", "grade", "topic", name=op.f("pk_topic_mastery")),
     )
 
+    op.create_table(
+        "placements",
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("grade", sa.SmallInteger(), nullable=False),
+        sa.Column("low", sa.SmallInteger(), nullable=False),
+        sa.Column("high", sa.SmallInteger(), nullable=False),
+        sa.Column("step", sa.SmallInteger(), nullable=False),
+        sa.Column("problem_id", sa.Integer(), nullable=False),
+        sa.Column("variant_seed", sa.Integer(), nullable=False),
+        sa.Column("last_update_id", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["problem_id"],
+            ["problems.id"],
+            name=op.f("fk_placements_problem_id_problems"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_placements_student_id_students"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("student_id", name=op.f("pk_placements")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("placements")
     op.drop_table("topic_mastery")
