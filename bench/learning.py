@@ -127,6 +127,11 @@ def make_profile(index: int, seed: int, topics: dict[int, list[str]], days: int)
     )
 
 
+def checkpoints(days: int) -> list[int]:
+    """The days (1-based) at whose start the estimate is compared with the truth."""
+    return sorted({c for c in CHECKPOINTS if c <= days} | {days})
+
+
 def auc(pairs: Sequence[tuple[float, bool]]) -> float:
     """Mann–Whitney: the chance a random known topic scores above a random unknown one."""
     ordered = sorted(pairs, key=lambda p: p[0])
@@ -147,7 +152,7 @@ def auc(pairs: Sequence[tuple[float, bool]]) -> float:
     return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
 
 
-async def bank_database(workdir: Path) -> Path:
+async def bank_database(workdir: Path, parsed: Any = None) -> Path:
     """A migrated SQLite database with the shipped bank loaded (cached by the bank's files:
     parsing the bank costs about 40 s of CPU)."""
     from problems.bank import parse_banks, sample_bank_dir
@@ -170,7 +175,8 @@ async def bank_database(workdir: Path) -> Path:
     await asyncio.to_thread(migrate.upgrade, url)
     engine = create_engine(url)
     try:
-        await load_banks(create_sessionmaker(engine), parse_banks([sample_bank_dir()]))
+        bank = parsed if parsed is not None else parse_banks([sample_bank_dir()])
+        await load_banks(create_sessionmaker(engine), bank)
     finally:
         await engine.dispose()
     CACHE.parent.mkdir(parents=True, exist_ok=True)
@@ -318,7 +324,7 @@ async def run_policy(
             for sid, topic, p, attempts, due in rows:
                 states[sid][topic] = selection.TopicState(p, attempts, due)
                 p_known[sid][topic] = p
-        if d in {c - 1 for c in CHECKPOINTS}:
+        if d + 1 in checkpoints(days):
             prior = mastery.DEFAULT_PARAMS.prior
             aucs[d + 1] = auc(
                 [
@@ -470,7 +476,7 @@ def report(outcome: dict[str, Any]) -> str:
         "med@X: median problems answered until X of the topics are truly known, over every "
         "student (∞: most never got there)",
         f"{'policy':<8} {'reached':>8} {goals} {'known@end':>10} "
-        + " ".join(f"{'AUC@' + str(c):>7}" for c in CHECKPOINTS if c <= outcome["days"])
+        + " ".join(f"{'AUC@' + str(c):>7}" for c in checkpoints(outcome["days"]))
         + f" {'secs':>6} {'ms/choice':>9}",
     ]
     by_policy = {r["policy"]: r for r in outcome["results"]}
@@ -479,9 +485,7 @@ def report(outcome: dict[str, Any]) -> str:
         lines.append(
             f"{r['policy']:<8} {r['reached_share']:>8.1%} {medians} {r['known_at_end']:>10.1%} "
             + " ".join(
-                f"{r['auc'].get(c, float('nan')):>7.3f}"
-                for c in CHECKPOINTS
-                if c <= outcome["days"]
+                f"{r['auc'].get(c, float('nan')):>7.3f}" for c in checkpoints(outcome["days"])
             )
             + f" {r['seconds']:>6.0f} {r['choose_ms_per_session']:>9.2f}"
         )
@@ -512,6 +516,118 @@ def _count(value: float) -> str:
     return str(round(value)) if math.isfinite(value) else "∞"
 
 
+async def scale(repeats: int) -> dict[str, Any]:
+    """Starting the day's session: a student with a school year behind them (2,000 responses,
+    400 sessions, a mastery row for every topic) against a new one, through the bot's own
+    ``practice.start_practice`` on SQLite. Each repeat is a new day for both."""
+    from bot.config import Settings
+    from bot.services import practice
+    from bot.services.deps import Deps
+    from db.models import PracticeSession, Response
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = await bank_database(Path(tmp))
+        url = f"sqlite+aiosqlite:///{path}"
+        engine = create_engine(url)
+        now = [dt.datetime(2027, 3, 1, 6, 0, tzinfo=dt.UTC)]
+        deps = Deps(
+            db=create_sessionmaker(engine),
+            settings=Settings(_env_file=None, database_url=url, telegram_bot_token="1:X"),
+            clock=lambda: now[0],
+        )
+        try:
+            bank = await read_bank(deps.db)
+            grade = 6
+            pool = bank.candidates[grade]
+            async with deps.db.begin() as s:
+                conn = await s.connection()
+                ids = [
+                    row[0]
+                    for row in await conn.execute(
+                        insert(_students).returning(_students.c.id),
+                        [
+                            {
+                                "telegram_id": tid,
+                                "name": name,
+                                "grade": grade,
+                                "language": "en",
+                                "timezone": "Asia/Dhaka",
+                            }
+                            for tid, name in ((1, "new"), (2, "year"))
+                        ],
+                    )
+                ]
+                veteran = ids[1]
+                rng = random.Random(7)
+                today = now[0].date()
+                for back in range(400, 0, -1):
+                    picked = rng.sample(pool, PER_SESSION)
+                    session = PracticeSession(
+                        student_id=veteran,
+                        local_date=today - dt.timedelta(days=back),
+                        status="completed",
+                        problem_ids=[c.problem_id for c in picked],
+                        variant_seeds=[c.seeds[0] if c.seeds else 0 for c in picked],
+                        position=PER_SESSION,
+                        correct_count=3,
+                    )
+                    s.add(session)
+                    await s.flush()
+                    s.add_all(
+                        Response(
+                            session_id=session.id,
+                            student_id=veteran,
+                            problem_id=c.problem_id,
+                            variant_seed=c.seeds[0] if c.seeds else 0,
+                            student_answer="1",
+                            is_correct=rng.random() < 0.7,
+                            hints_used=0,
+                            grader="rule",
+                            idempotency_key=back * 10 + i,
+                        )
+                        for i, c in enumerate(picked)
+                    )
+                await s.flush()
+                await place_all(s, veteran, bank.syllabus[grade], mastery.day_number(today))
+            times: dict[int, list[float]] = {1: [], 2: []}
+            for day in range(repeats + 5):
+                for tid in (1, 2):
+                    t0 = time.perf_counter()
+                    outcome = await practice.start_practice(deps, telegram_id=tid)
+                    elapsed = time.perf_counter() - t0
+                    assert outcome.kind == "problem", outcome
+                    if day >= 5:  # the first days warm the problem cache
+                        times[tid].append(elapsed * 1000)
+                now[0] += dt.timedelta(days=1)
+        finally:
+            await engine.dispose()
+    new, year = statistics.median(times[1]), statistics.median(times[2])
+    return {"repeats": repeats, "new_ms": new, "year_ms": year, "ratio": year / new}
+
+
+async def place_all(s: Any, student_id: int, topics: Sequence[str], today: int) -> None:
+    rng = random.Random(student_id)
+    conn = await s.connection()
+    await conn.execute(
+        insert(_mastery),
+        [
+            {
+                "student_id": student_id,
+                "grade": 6,
+                "topic": topic,
+                "p_known": rng.uniform(0.2, 0.99),
+                "attempts": 100,
+                "correct": 70,
+                "stage": 2,
+                "due_day": today + rng.randint(-3, 10),
+                "last_day": today - 1,
+                "placed": False,
+            }
+            for topic in topics
+        ],
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.learning")
     parser.add_argument("--students", type=int, default=1000)
@@ -521,7 +637,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--policies", default=",".join(POLICIES))
     parser.add_argument("--jobs", type=int, default=2, help="policies run in parallel")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--scale", action="store_true", help="only the session-start bench (2,000 responses)"
+    )
     args = parser.parse_args(argv)
+    if args.scale:
+        figures = asyncio.run(scale(20 if args.quick else 100))
+        print(
+            f"start of the day's session (median of {figures['repeats']} days): new student "
+            f"{figures['new_ms']:.1f} ms, with 2,000 responses {figures['year_ms']:.1f} ms "
+            f"({figures['ratio']:.2f}×)"
+        )
+        return
     students, days = (60, 30) if args.quick else (args.students, args.days)
     outcome = run(students, days, args.seed, args.policies.split(","), args.jobs)
     print(report(outcome))

@@ -132,6 +132,9 @@ def child_text(child: ChildReport, lang: str) -> str:
             hints=child.hints,
         )
     ]
+    if child.topics:
+        lines.append(t(lang, "summary_topics", counts=level_counts_text(child.topics, lang)))
+        lines.extend(f"   {line}" for line in topic_lines(child.topics, lang, started_only=True))
     if child.weakest_topic is not None:
         lines.append(
             t(
@@ -179,21 +182,26 @@ def class_text(report: TeacherReport, *, header: str | None = None) -> str:
                 count=len(school_class.students),
             )
         ]
-        lines.extend(
-            t(
-                lang,
-                "class_report_line",
-                name=student.name,
-                current=student.streak_current,
-                days=student.days_practised,
-                solved=student.solved,
+        for student in school_class.students:
+            lines.append(
+                t(
+                    lang,
+                    "class_report_line",
+                    name=student.name,
+                    current=student.streak_current,
+                    days=student.days_practised,
+                    solved=student.solved,
+                )
             )
-            for student in school_class.students
-        )
+            if student.topics:
+                # The per-topic picture, one icon a topic in syllabus order.
+                lines.append("   " + "".join(LEVEL_ICONS[p.level] for p in student.topics))
         if not school_class.students:
             lines.append(t(lang, "class_report_empty"))
         parts.append("\n".join(lines))
     parts.append(t(lang, "class_report_legend"))
+    if any(st.topics for c in report.classes for st in c.students):
+        parts[-1] += "\n" + t(lang, "class_mastery_legend")
     return "\n\n".join(parts)
 
 
@@ -221,12 +229,25 @@ LEVEL_ICONS = {"mastered": "✅", "familiar": "🟢", "practising": "🟡", "not
 NOT_STARTED_SHOWN = 3
 
 
-def topic_lines(topics: tuple[TopicProgress, ...], lang: str) -> list[str]:
-    """One line a topic (icon, name, level), the not-started ones after the first few folded."""
+def level_counts_text(topics: tuple[TopicProgress, ...], lang: str) -> str:
+    """ "✅ 2 mastered · 🟢 1 familiar · …" for these topics."""
+    counts = dict.fromkeys(LEVEL_ICONS, 0)
+    for topic in topics:
+        counts[topic.level] += 1
+    return t(lang, "progress_counts", **counts)
+
+
+def topic_lines(
+    topics: tuple[TopicProgress, ...], lang: str, *, started_only: bool = False
+) -> list[str]:
+    """One line a topic (icon, name, level), the not-started ones after the first few folded
+    (all of them with ``started_only``)."""
     lines, folded = [], 0
     not_started = 0
     for topic in topics:
         if topic.level == "not_started":
+            if started_only:
+                continue
             not_started += 1
             if not_started > NOT_STARTED_SHOWN:
                 folded += 1
@@ -253,7 +274,7 @@ def progress_text(progress: Progress) -> str:
         t(lang, "streak", current=progress.streak_current, longest=progress.streak_longest),
         t(lang, "progress_week", solved=progress.solved_this_week),
     ]
-    if progress.topics and counts["mastered"] == len(progress.topics):
+    if progress.topics and all(p.level == "mastered" for p in progress.topics):
         lines.append(t(lang, "progress_all_done"))
     elif progress.next_topics:
         names = ", ".join(topic_name(lang, p.slug, p.names) for p in progress.next_topics)

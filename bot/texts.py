@@ -703,6 +703,15 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "👍 No check now. You can take it any time from /settings.",
         "bn": "👍 এখন যাচাই হবে না। /settings থেকে যেকোনো সময় দিতে পারবে।",
     },
+    "summary_topics": {
+        "en": "📚 Topics of the class: {counts}",
+        "bn": "📚 শ্রেণির অধ্যায়: {counts}",
+    },
+    "class_mastery_legend": {
+        "en": "📚 topics in syllabus order: ✅ mastered · 🟢 familiar · 🟡 practising · "
+        "⚪ not started",
+        "bn": "📚 পাঠ্যসূচির ক্রমে অধ্যায়: ✅ আয়ত্ত হয়েছে · 🟢 পরিচিত · 🟡 অনুশীলন চলছে · ⚪ শুরু হয়নি",
+    },
     "progress_topics_more": {
         "en": "…and {count} more not started",
         "bn": "…আরও {count}টি অধ্যায় শুরু হয়নি",

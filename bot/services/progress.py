@@ -4,6 +4,7 @@ solved problems and what comes next. Read only; a few small queries, never their
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,8 @@ from bot.services.deps import Deps
 from bot.services.selection import TopicState, plan_topics
 from bot.services.streaks import StreakState, displayed_current
 from db import queries
+from db.models import Topic
+from db.queries.mastery import MasteryRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,20 @@ class Progress:
     next_topics: tuple[TopicProgress, ...] = ()
 
 
+def levels_in_order(
+    topics: Sequence[Topic], rows: Mapping[str, MasteryRow]
+) -> list[TopicProgress]:
+    """Every topic of a class, in syllabus order, at the level its row says."""
+    shown = []
+    for t in topics:
+        row = rows.get(t.slug)
+        # A placed topic shows its level before any practice.
+        attempts = (row.attempts or int(row.placed)) if row is not None else 0
+        level = mastery.level(row.p_known if row is not None else None, attempts)
+        shown.append(TopicProgress(t.slug, {"en": t.name_en, "bn": t.name_bn}, level))
+    return shown
+
+
 async def topic_progress(
     s: AsyncSession, *, student_id: int, grade: int, today: dt.date
 ) -> tuple[list[TopicProgress], list[TopicProgress]]:
@@ -44,18 +61,7 @@ async def topic_progress(
         r.topic: r
         for r in await queries.mastery.get_mastery(s, student_id=student_id, grade=grade)
     }
-    shown = [
-        TopicProgress(
-            t.slug,
-            {"en": t.name_en, "bn": t.name_bn},
-            mastery.level(
-                rows[t.slug].p_known if t.slug in rows else None,
-                # A placed topic shows its level before any practice.
-                (rows[t.slug].attempts or int(rows[t.slug].placed)) if t.slug in rows else 0,
-            ),
-        )
-        for t in topics
-    ]
+    shown = levels_in_order(topics, rows)
     states = {slug: TopicState(r.p_known, r.attempts, r.due_day) for slug, r in rows.items()}
     plan = plan_topics([t.slug for t in topics], states, 5, today=mastery.day_number(today))
     by_slug = {p.slug: p for p in shown}

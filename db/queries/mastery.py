@@ -236,3 +236,32 @@ async def save_placement(session: AsyncSession, **values: Any) -> None:
 
 async def end_placement(session: AsyncSession, *, student_id: int) -> None:
     await session.execute(delete(Placement).where(Placement.student_id == student_id))
+
+
+async def mastery_of(
+    session: AsyncSession, *, student_ids: Sequence[int]
+) -> dict[int, dict[tuple[int, str], MasteryRow]]:
+    """Several students' rows by (class, topic), in one query: reports, never history."""
+    if not student_ids:
+        return {}
+    c = _mastery.c
+    rows = await session.execute(
+        select(
+            c.student_id,
+            c.grade,
+            c.topic,
+            c.p_known,
+            c.attempts,
+            c.correct,
+            c.stage,
+            c.due_day,
+            c.last_day,
+            c.placed,
+        ).where(c.student_id.in_(student_ids))
+    )
+    found: dict[int, dict[tuple[int, str], MasteryRow]] = {}
+    for sid, grade, topic, p, attempts, correct, stage, due, last, placed in rows:
+        found.setdefault(sid, {})[(grade, topic)] = MasteryRow(
+            topic, p, attempts, correct, stage, due, last, placed
+        )
+    return found
