@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.services import practice
+from bot.services import placement, practice, privacy
 from bot.services.deps import Deps
 from bot.services.mastery import (
     DEFAULT_PARAMS,
@@ -21,7 +21,7 @@ from bot.services.mastery import (
     next_review,
     update,
 )
-from db.models import TopicMastery
+from db.models import Placement, TopicMastery
 from tests.conftest import FakeClock
 from tests.helpers import next_update_id, onboard, right_answer, wrong_answer
 
@@ -131,3 +131,19 @@ async def test_an_unreadable_answer_changes_no_mastery(deps: Deps, loaded_bank) 
     assert outcome.kind == "unreadable"
     async with deps.db() as s:
         assert await s.scalar(select(TopicMastery)) is None
+
+
+async def test_deleting_my_data_removes_mastery_and_a_check_in_progress(
+    deps: Deps, loaded_bank
+) -> None:
+    await onboard(deps, TID)
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    assert view is not None
+    await practice.submit_answer(
+        deps, telegram_id=TID, answer=right_answer(view.card), update_id=next_update_id()
+    )
+    assert (await placement.start(deps, telegram_id=TID)).kind == "problem"
+    await privacy.delete_my_data(deps, telegram_id=TID, language_code=None)
+    async with deps.db() as s:
+        assert await s.scalar(select(TopicMastery)) is None
+        assert await s.scalar(select(Placement)) is None
