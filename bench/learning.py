@@ -22,7 +22,7 @@ profiles; their answers are drawn as they go):
 * ``random``: five problems drawn at random from the student's class.
 
 Every answer of every policy updates ``topic_mastery`` with the statement the bot runs
-(``practice.mastery_write`` → ``queries.mastery.upsert_statement``), so each policy also
+(``mastery.mastery_write`` → ``queries.mastery.upsert_statement``), so each policy also
 yields the model's estimate; its agreement with the hidden truth is the AUC (the chance that
 a known topic has a higher estimate than an unknown one), over every student and topic of the
 class on days 30, 60 and 90.
@@ -56,7 +56,6 @@ from sqlalchemy import Table, insert, select
 
 from bench import selection_legacy
 from bot.services import mastery, selection
-from bot.services.practice import mastery_write
 from db import migrate, queries
 from db.engine import create_engine, create_sessionmaker
 from db.models import Student, TopicMastery
@@ -411,7 +410,7 @@ def _practise(
         )
         assert evidence is not None
         writes[position * ATTEMPTS + attempt].append(
-            mastery_write(
+            mastery.mastery_write(
                 student_id=st.db_id,
                 grade=st.profile.grade,
                 topic=topic,

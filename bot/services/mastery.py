@@ -28,6 +28,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from db.queries.mastery import MasteryWrite
+
 Level = Literal["not_started", "practising", "familiar", "mastered"]
 
 # Days until a topic comes back, by stage.
@@ -156,3 +158,24 @@ def next_review(review: Review, today: int, evidence: Evidence) -> Review:
         stage = min(review.stage + 1, len(INTERVALS) - 1)
         return Review(stage, today + INTERVALS[stage])
     return review
+
+
+def mastery_write(
+    *, student_id: int, grade: int, topic: str, day: int, evidence: Evidence
+) -> MasteryWrite:
+    """One graded answer's change to a topic's row, as the database applies it in the
+    answer's own statement (also used by ``bench.learning``, so the simulation runs the same
+    SQL): this module's arithmetic over the stored column."""
+    params = params_for(topic)
+    return MasteryWrite(
+        student_id=student_id,
+        grade=grade,
+        topic=topic,
+        today=day,
+        correct=evidence.correct,
+        p_first=update(params.prior, evidence, params),
+        p_after=lambda p: posterior_expression(p, evidence, params),
+        key=(evidence, params),
+        schedule=schedule_of(evidence),
+        intervals=INTERVALS,
+    )

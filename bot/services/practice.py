@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import mastery
 from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
+from bot.services.daily import todays_variants
 from bot.services.deps import Deps
 from bot.services.model_wait import waiting_for_model
-from bot.services.selection import REPEAT_DAYS, Candidate, TopicState, choose_problems
 from bot.services.session_step import advance
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
 from db import queries
@@ -145,15 +145,15 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
                 lang=lang,
                 summary=await _summary(s, todays, student.id, today),
             )
-        candidates = [
-            Candidate(pid, topic, difficulty, tuple(seeds or ()))
-            for pid, topic, difficulty, seeds in await queries.problems.active_problem_summaries(
-                s, grade=student.grade
-            )
-        ]
-        if not candidates:
+        ids = await todays_variants(
+            s,
+            student_id=student.id,
+            grade=student.grade,
+            today=today,
+            count=deps.settings.problems_per_session,
+        )
+        if ids is None:
             return PracticeOutcome(kind="no_problems", lang=lang, grade=student.grade)
-        ids = await _choose_for_today(deps, s, student.id, student.grade, today, candidates)
         created = await queries.practice.create_session_once(
             s, student_id=student.id, local_date=today, variants=ids
         )
@@ -163,32 +163,6 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
         return PracticeOutcome(
             kind="problem", lang=lang, problem=view, resumed=resumed, short_of=short
         )
-
-
-async def _choose_for_today(
-    deps: Deps,
-    s: AsyncSession,
-    student_id: int,
-    grade: int,
-    today: dt.date,
-    candidates: list[Candidate],
-) -> list[tuple[int, int]]:
-    """Today's variants from the student's mastery rows and the class's syllabus order."""
-    syllabus = [t.slug for t in await queries.problems.topic_names(s, grade=grade)]
-    rows = await queries.mastery.get_mastery(s, student_id=student_id, grade=grade)
-    states = {r.topic: TopicState(r.p_known, r.attempts, r.due_day) for r in rows}
-    seen = await queries.practice.seen_variants(
-        s, student_id=student_id, since=today - dt.timedelta(days=REPEAT_DAYS)
-    )
-    return choose_problems(
-        candidates,
-        syllabus,
-        states,
-        deps.settings.problems_per_session,
-        today=mastery.day_number(today),
-        seed=f"{student_id}:{today}",
-        seen=seen,
-    )
 
 
 async def submit_answer(
@@ -493,32 +467,12 @@ def _mastery_write(
     """The answer's change to its topic's mastery, applied in the answer's own write."""
     if evidence is None or student.grade is None:
         return None
-    return mastery_write(
+    return mastery.mastery_write(
         student_id=student.id,
         grade=student.grade,
         topic=card.topic,
         day=mastery.day_number(practice.local_date),
         evidence=evidence,
-    )
-
-
-def mastery_write(
-    *, student_id: int, grade: int, topic: str, day: int, evidence: mastery.Evidence
-) -> queries.mastery.MasteryWrite:
-    """One graded answer's change to a topic's row, as the database applies it (also used by
-    ``bench.learning``, so the simulation runs the same SQL)."""
-    params = mastery.params_for(topic)
-    return queries.mastery.MasteryWrite(
-        student_id=student_id,
-        grade=grade,
-        topic=topic,
-        today=day,
-        correct=evidence.correct,
-        p_first=mastery.update(params.prior, evidence, params),
-        p_after=lambda p: mastery.posterior_expression(p, evidence, params),
-        key=(evidence, params),
-        schedule=mastery.schedule_of(evidence),
-        intervals=mastery.INTERVALS,
     )
 
 
