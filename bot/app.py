@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 UNLIMITED = 1_000_000
 # Updates finishing after a language-model call, at once (see PerUserUpdateProcessor).
 MODEL_SLOTS = 4
-COMMANDS = ("start", "practice", "settings", "invite", "summary", "help")
+COMMANDS = ("start", "practice", "progress", "settings", "invite", "summary", "help")
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):

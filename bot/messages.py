@@ -13,10 +13,12 @@ from telegram import InlineKeyboardMarkup
 
 from bot import keyboards
 from bot.services.cards import ProblemCard
+from bot.services.placement import MAX_PROBLEMS, PlacementOutcome
 from bot.services.practice import AnswerOutcome, ProblemView, SessionSummary
+from bot.services.progress import Progress, TopicProgress
 from bot.services.stats import Stats
 from bot.services.summaries import REPORT_DAYS, ChildReport, ParentReport, TeacherReport
-from bot.texts import localize_number, t, topic_name
+from bot.texts import grade_name, localize_number, t, topic_name
 from problems.checking import example_answer
 from problems.types import AnswerForm, AnswerType
 
@@ -130,6 +132,9 @@ def child_text(child: ChildReport, lang: str) -> str:
             hints=child.hints,
         )
     ]
+    if child.topics:
+        lines.append(t(lang, "summary_topics", counts=level_counts_text(child.topics, lang)))
+        lines.extend(f"   {line}" for line in topic_lines(child.topics, lang, started_only=True))
     if child.weakest_topic is not None:
         lines.append(
             t(
@@ -177,21 +182,26 @@ def class_text(report: TeacherReport, *, header: str | None = None) -> str:
                 count=len(school_class.students),
             )
         ]
-        lines.extend(
-            t(
-                lang,
-                "class_report_line",
-                name=student.name,
-                current=student.streak_current,
-                days=student.days_practised,
-                solved=student.solved,
+        for student in school_class.students:
+            lines.append(
+                t(
+                    lang,
+                    "class_report_line",
+                    name=student.name,
+                    current=student.streak_current,
+                    days=student.days_practised,
+                    solved=student.solved,
+                )
             )
-            for student in school_class.students
-        )
+            if student.topics:
+                # The per-topic picture, one icon a topic in syllabus order.
+                lines.append("   " + "".join(LEVEL_ICONS[p.level] for p in student.topics))
         if not school_class.students:
             lines.append(t(lang, "class_report_empty"))
         parts.append("\n".join(lines))
     parts.append(t(lang, "class_report_legend"))
+    if any(st.topics for c in report.classes for st in c.students):
+        parts[-1] += "\n" + t(lang, "class_mastery_legend")
     return "\n\n".join(parts)
 
 
@@ -212,3 +222,101 @@ def stats_text(stats: Stats, lang: str) -> str:
         reminders_today=stats.reminders_sent_today,
         cost=stats.llm_cost_today.quantize(Decimal("0.0001")),
     )
+
+
+LEVEL_ICONS = {"mastered": "✅", "familiar": "🟢", "practising": "🟡", "not_started": "⚪"}
+# Topics not started yet listed before "…and N more".
+NOT_STARTED_SHOWN = 3
+
+
+def level_counts_text(topics: tuple[TopicProgress, ...], lang: str) -> str:
+    """ "✅ 2 mastered · 🟢 1 familiar · …" for these topics."""
+    counts = dict.fromkeys(LEVEL_ICONS, 0)
+    for topic in topics:
+        counts[topic.level] += 1
+    return t(lang, "progress_counts", **counts)
+
+
+def topic_lines(
+    topics: tuple[TopicProgress, ...], lang: str, *, started_only: bool = False
+) -> list[str]:
+    """One line a topic (icon, name, level), the not-started ones after the first few folded
+    (all of them with ``started_only``)."""
+    lines, folded = [], 0
+    not_started = 0
+    for topic in topics:
+        if topic.level == "not_started":
+            if started_only:
+                continue
+            not_started += 1
+            if not_started > NOT_STARTED_SHOWN:
+                folded += 1
+                continue
+        name = topic_name(lang, topic.slug, topic.names)
+        lines.append(f"{LEVEL_ICONS[topic.level]} {name} — {t(lang, f'level_{topic.level}')}")
+    if folded:
+        lines.append(t(lang, "progress_topics_more", count=folded))
+    return lines
+
+
+def progress_text(progress: Progress) -> str:
+    """/progress: the levels of the class's topics, the streak, the week, what comes next."""
+    lang = progress.lang
+    counts = dict.fromkeys(LEVEL_ICONS, 0)
+    for topic in progress.topics:
+        counts[topic.level] += 1
+    lines = [
+        t(lang, "progress_header", grade=grade_name(lang, progress.grade)),
+        t(lang, "progress_counts", **counts),
+        "",
+        *topic_lines(progress.topics, lang),
+        "",
+        t(lang, "streak", current=progress.streak_current, longest=progress.streak_longest),
+        t(lang, "progress_week", solved=progress.solved_this_week),
+    ]
+    if progress.topics and all(p.level == "mastered" for p in progress.topics):
+        lines.append(t(lang, "progress_all_done"))
+    elif progress.next_topics:
+        names = ", ".join(topic_name(lang, p.slug, p.names) for p in progress.next_topics)
+        lines.append(t(lang, "progress_next", topics=names))
+    return "\n".join(lines)
+
+
+def placement_message(outcome: PlacementOutcome) -> Message:
+    """A step of the placement check: the verdict on the last answer, then the next problem
+    or where practice starts. (The handler adds the buttons.)"""
+    lang = outcome.lang
+    lines: list[str] = []
+    if outcome.last_right is not None:
+        lines.append(t(lang, "placement_right" if outcome.last_right else "placement_wrong"))
+    if outcome.kind == "unreadable":
+        lines.append(t(lang, "unreadable", expect=expect_text(outcome.card, lang)))
+    elif outcome.kind == "problem":
+        card = outcome.card
+        assert card is not None
+        lines += [
+            t(
+                lang,
+                "placement_header",
+                number=outcome.step,
+                total=MAX_PROBLEMS,
+                topic=topic_name(lang, card.topic, card.topic_names),
+            ),
+            "",
+            card.question[lang],
+            "",
+            t(lang, "type_answer"),
+        ]
+    elif outcome.kind == "done":
+        if outcome.start_topic is None:
+            lines.append(t(lang, "placement_done_all"))
+        else:
+            slug, names = outcome.start_topic
+            topic = topic_name(lang, slug, names)
+            key = "placement_done" if outcome.known else "placement_done_start"
+            lines.append(t(lang, key, known=outcome.known, topic=topic))
+    elif outcome.kind == "no_problems":
+        lines.append(t(lang, "no_problems", grade="—"))
+    else:
+        lines.append(t(lang, "placement_skipped"))
+    return "\n".join(lines), None

@@ -202,6 +202,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "/practice — today's problems (answer by typing, or tap a button)\n"
             "💡 Hint — up to 3 hints per problem, each a bit more help\n"
             "⏭ Skip — move on and see the answer\n"
+            "/progress — which topics you have mastered, and what comes next\n"
             "/settings — language, class, name and daily reminder\n"
             "/start — start again or see your streak\n"
             "/invite — a link for your parent to follow your progress\n"
@@ -213,6 +214,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "/practice — আজকের সমস্যা (উত্তর লিখে বা বোতামে চাপ দিয়ে দাও)\n"
             "💡 সংকেত — প্রতি সমস্যায় ৩টি পর্যন্ত সংকেত, প্রতিটিতে একটু বেশি সাহায্য\n"
             "⏭ বাদ দাও — পরের সমস্যায় যাও এবং উত্তর দেখো\n"
+            "/progress — কোন কোন অধ্যায় আয়ত্ত হলো, এরপর কী\n"
             "/settings — ভাষা, শ্রেণি, নাম ও প্রতিদিনের রিমাইন্ডার\n"
             "/start — আবার শুরু করো বা ধারাবাহিকতা দেখো\n"
             "/invite — মা-বাবা যেন তোমার অগ্রগতি দেখতে পান, তার লিংক\n"
@@ -673,6 +675,80 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "cmd_practice": {"en": "Today's problems", "bn": "আজকের সমস্যা"},
     "cmd_settings": {"en": "Language, class, name, reminder", "bn": "ভাষা, শ্রেণি, নাম, রিমাইন্ডার"},
     "cmd_help": {"en": "How Dars works", "bn": "দার্স কীভাবে কাজ করে"},
+    # ---- mastery: /progress, levels, placement (issue 20)
+    "cmd_progress": {"en": "What you have mastered", "bn": "কী কী আয়ত্ত হলো"},
+    "progress_header": {
+        "en": "📈 Your progress · {grade}",
+        "bn": "📈 তোমার অগ্রগতি · {grade}",
+    },
+    "progress_counts": {
+        "en": "✅ {mastered} mastered · 🟢 {familiar} familiar · 🟡 {practising} practising · "
+        "⚪ {not_started} not started",
+        "bn": "✅ {mastered}টি আয়ত্ত হয়েছে · 🟢 {familiar}টি পরিচিত · "
+        "🟡 {practising}টিতে অনুশীলন চলছে · ⚪ {not_started}টি শুরু হয়নি",
+    },
+    "progress_week": {
+        "en": "📅 Solved this week: {solved}",
+        "bn": "📅 এই সপ্তাহে সমাধান করেছ: {solved}টি",
+    },
+    "progress_next": {"en": "👉 Next: {topics}", "bn": "👉 এরপর: {topics}"},
+    "progress_all_done": {
+        "en": "🎉 Every topic of your class is mastered! Reviews keep it fresh.",
+        "bn": "🎉 তোমার শ্রেণির সব অধ্যায় আয়ত্ত হয়েছে! মাঝে মাঝে পুনরালোচনা করলে মনে থাকবে।",
+    },
+    "level_not_started": {"en": "not started", "bn": "শুরু হয়নি"},
+    "level_practising": {"en": "practising", "bn": "অনুশীলন চলছে"},
+    "level_familiar": {"en": "familiar", "bn": "পরিচিত"},
+    "level_mastered": {"en": "mastered", "bn": "আয়ত্ত হয়েছে"},
+    "placement_offer": {
+        "en": "📝 Already know some of it? A short check (up to {count} problems) finds where "
+        "you stand, so you don't start with what you know. Or start practising now: you can "
+        "take the check any time from /settings.",
+        "bn": "📝 কিছু অধ্যায় কি আগেই জানো? ছোট একটি যাচাই ({count}টি পর্যন্ত সমস্যা) দেখে নেবে "
+        "তুমি কোথায় আছ, যাতে জানা জিনিস দিয়ে শুরু করতে না হয়। চাইলে এখনই অনুশীলন শুরু করো: "
+        "যাচাইটি পরে /settings থেকে যেকোনো সময় দিতে পারবে।",
+    },
+    "placement_start_button": {"en": "📝 Take the check", "bn": "📝 যাচাই শুরু করো"},
+    "placement_skip_button": {"en": "⏭ Not now", "bn": "⏭ এখন না"},
+    "set_placement_button": {"en": "📝 Placement check", "bn": "📝 দক্ষতা যাচাই"},
+    "placement_header": {
+        "en": "📝 Check {number} of up to {total} · {topic}",
+        "bn": "📝 যাচাই {number}/{total} · {topic}",
+    },
+    "placement_right": {"en": "✅ Right!", "bn": "✅ সঠিক!"},
+    "placement_wrong": {"en": "Noted.", "bn": "ঠিক আছে, বুঝেছি।"},
+    "placement_done": {
+        "en": "✅ Check done! You already know {known} topics of your class: they will come back "
+        "now and then for a quick review. We start with: {topic}.",
+        "bn": "✅ যাচাই শেষ! তোমার শ্রেণির {known}টি অধ্যায় তুমি আগেই জানো: মাঝে মাঝে দ্রুত "
+        "পুনরালোচনার জন্য সেগুলো আবার আসবে। আমরা শুরু করছি: {topic}।",
+    },
+    "placement_done_start": {
+        "en": "✅ Check done! We start from the beginning of your class's syllabus: {topic}.",
+        "bn": "✅ যাচাই শেষ! আমরা তোমার শ্রেণির পাঠ্যসূচির শুরু থেকে অনুশীলন করব: {topic}।",
+    },
+    "placement_done_all": {
+        "en": "✅ Check done! You seem to know every topic of your class: practice will review "
+        "them all.",
+        "bn": "✅ যাচাই শেষ! মনে হচ্ছে তোমার শ্রেণির সব অধ্যায়ই তুমি জানো: অনুশীলনে সবগুলো পুনরালোচনা হবে।",
+    },
+    "placement_skipped": {
+        "en": "👍 No check now. You can take it any time from /settings.",
+        "bn": "👍 এখন যাচাই হবে না। /settings থেকে যেকোনো সময় দিতে পারবে।",
+    },
+    "summary_topics": {
+        "en": "📚 Topics of the class: {counts}",
+        "bn": "📚 শ্রেণির অধ্যায়: {counts}",
+    },
+    "class_mastery_legend": {
+        "en": "📚 topics in syllabus order: ✅ mastered · 🟢 familiar · 🟡 practising · "
+        "⚪ not started",
+        "bn": "📚 পাঠ্যসূচির ক্রমে অধ্যায়: ✅ আয়ত্ত হয়েছে · 🟢 পরিচিত · 🟡 অনুশীলন চলছে · ⚪ শুরু হয়নি",
+    },
+    "progress_topics_more": {
+        "en": "…and {count} more not started",
+        "bn": "…আরও {count}টি অধ্যায় শুরু হয়নি",
+    },
 }
 
 TOPICS: Final[dict[str, dict[str, str]]] = {

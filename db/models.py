@@ -245,6 +245,52 @@ class Streak(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class TopicMastery(Base):
+    """What a student knows of one topic of a class (``bot/services/mastery.py``): the
+    probability they know it, and when it comes back for review. Changed by every graded
+    answer, in the answer's own statement on PostgreSQL."""
+
+    __tablename__ = "topic_mastery"
+    __table_args__ = (
+        CheckConstraint("p_known >= 0 AND p_known <= 1", name="p_known_range"),
+        CheckConstraint("stage >= 0", name="stage_valid"),
+    )
+
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True
+    )
+    grade: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    p_known: Mapped[float] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[int] = mapped_column(SmallInteger, default=0)  # rung of the review ladder
+    # Local days since 1970-01-01 (plain integers: the same arithmetic in both databases).
+    due_day: Mapped[int] = mapped_column(Integer)
+    last_day: Mapped[int] = mapped_column(Integer)
+    # True when the starting value came from the placement check, not from practice.
+    placed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Placement(Base):
+    """A placement check in progress (one a student): the range of the class's syllabus,
+    in order, where the student's boundary between known and not yet known topics lies."""
+
+    __tablename__ = "placements"
+
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True
+    )
+    grade: Mapped[int] = mapped_column(SmallInteger)
+    low: Mapped[int] = mapped_column(SmallInteger)
+    high: Mapped[int] = mapped_column(SmallInteger)
+    step: Mapped[int] = mapped_column(SmallInteger)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    variant_seed: Mapped[int] = mapped_column(Integer)
+    # The update that last moved the check: a redelivered copy changes nothing.
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class CostRecord(Base):
     """One call (or refused call) to the language model, with what it cost.
 

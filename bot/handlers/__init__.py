@@ -11,7 +11,7 @@ from telegram.ext import (
 )
 
 from bot import keyboards
-from bot.handlers import family, misc, onboarding, operator, practice, teacher
+from bot.handlers import family, misc, onboarding, operator, placement, practice, teacher
 
 # New messages only: an edited old message has a new update id but is not a new answer.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -27,6 +27,7 @@ def build_handlers() -> list[BaseHandler]:
         CommandHandler("start", family.on_start_link, filters=PRIVATE & DEEP_LINK),
         CommandHandler("start", onboarding.on_start, filters=PRIVATE),
         CommandHandler("practice", practice.on_practice, filters=PRIVATE),
+        CommandHandler("progress", practice.on_progress, filters=PRIVATE),
         CommandHandler("help", onboarding.on_help, filters=PRIVATE),
         CommandHandler("settings", onboarding.on_settings, filters=PRIVATE),
         CommandHandler("invite", family.on_invite, filters=PRIVATE),
@@ -48,6 +49,9 @@ def build_handlers() -> list[BaseHandler]:
         CallbackQueryHandler(onboarding.on_name_button, pattern=rf"^{keyboards.NAME}:"),
         CallbackQueryHandler(onboarding.on_settings_button, pattern=rf"^{keyboards.SETTINGS}:"),
         CallbackQueryHandler(practice.on_practice, pattern=rf"^{keyboards.PRACTICE}$"),
+        CallbackQueryHandler(
+            placement.on_placement_button, pattern=rf"^{placement.PLACEMENT}:(go|skip)$"
+        ),
         CallbackQueryHandler(practice.on_option_button, pattern=rf"^{keyboards.ANSWER}:"),
         CallbackQueryHandler(practice.on_hint_button, pattern=rf"^{keyboards.HINT}:"),
         CallbackQueryHandler(practice.on_skip_button, pattern=rf"^{keyboards.SKIP}:"),

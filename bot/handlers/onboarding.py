@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import keyboards
 from bot.handlers import family
+from bot.handlers import placement as placement_handlers
 from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
 from bot.services import students
+from bot.services.deps import Deps
+from bot.services.placement import MAX_PROBLEMS
 from bot.services.students import Profile
 from bot.texts import bn_digits, grade_name, t
 
@@ -58,7 +61,16 @@ async def on_settings(update: Update, context: Context) -> None:
     if profile is None or not profile.onboarded:
         await on_start(update, context)
         return
-    await reply(update, settings_text(profile), keyboards.settings_keyboard(profile.language))
+    lang = profile.language
+    rows = [
+        *keyboards.settings_keyboard(lang).inline_keyboard,
+        [
+            InlineKeyboardButton(
+                t(lang, "set_placement_button"), callback_data=f"{placement_handlers.PLACEMENT}:go"
+            )
+        ],
+    ]
+    await reply(update, settings_text(profile), InlineKeyboardMarkup(rows))
 
 
 def settings_text(profile: Profile) -> str:
@@ -136,12 +148,7 @@ async def on_name_button(update: Update, context: Context) -> None:
     if profile is None or not profile.onboarded:
         await on_start(update, context)
         return
-    lang = profile.language
-    await edit_or_reply(
-        update,
-        t(lang, "onboarded", name=profile.name, count=deps.settings.problems_per_session),
-        keyboards.practice_keyboard(lang),
-    )
+    await edit_or_reply(update, *onboarded_message(deps, profile))
 
 
 async def on_settings_button(update: Update, context: Context) -> None:
@@ -164,6 +171,14 @@ async def on_settings_button(update: Update, context: Context) -> None:
         what = "name" if callback.arg == "name" else "reminder"
         await students.await_input(deps, telegram_id=user_id(update), what=what)
         await edit_or_reply(update, t(lang, "ask_name" if what == "name" else "ask_reminder"))
+
+
+def onboarded_message(deps: Deps, profile: Profile) -> tuple[str, InlineKeyboardMarkup]:
+    """All set: practise now, or first the placement check (or not now)."""
+    lang = profile.language
+    text = t(lang, "onboarded", name=profile.name, count=deps.settings.problems_per_session)
+    offer = t(lang, "placement_offer", count=MAX_PROBLEMS)
+    return f"{text}\n\n{offer}", placement_handlers.offer_keyboard(lang)
 
 
 async def on_requested_input(update: Update, context: Context, text: str) -> None:
@@ -190,8 +205,4 @@ async def on_requested_input(update: Update, context: Context, text: str) -> Non
                 update, t(lang, "reminder_set", time=bn_digits(time) if lang == "bn" else time)
             )
     elif outcome.kind == "name_saved":
-        await reply(
-            update,
-            t(lang, "onboarded", name=profile.name, count=deps.settings.problems_per_session),
-            keyboards.practice_keyboard(lang),
-        )
+        await reply(update, *onboarded_message(deps, profile))

@@ -18,7 +18,8 @@ from bot.handlers.common import (
     user_id,
 )
 from bot.handlers.onboarding import on_requested_input, on_start
-from bot.services import practice
+from bot.handlers.placement import on_placement_answer
+from bot.services import practice, progress
 from bot.services.practice import AnswerOutcome, PracticeOutcome
 from bot.texts import grade_name, t
 
@@ -31,6 +32,16 @@ async def on_practice(update: Update, context: Context) -> None:
         await update.callback_query.answer()
     outcome = await practice.start_practice(context.deps, telegram_id=user_id(update))
     await show_practice(update, context, outcome)
+
+
+async def on_progress(update: Update, context: Context) -> None:
+    """/progress: the student's mastery of each topic of their class, streak and what's next."""
+    outcome = await progress.student_progress(context.deps, telegram_id=user_id(update))
+    if outcome.kind == "not_onboarded":
+        await reply(update, t(outcome.lang, "finish_onboarding"))
+        await on_start(update, context)
+        return
+    await reply(update, messages.progress_text(outcome))
 
 
 async def show_practice(update: Update, context: Context, outcome: PracticeOutcome) -> None:
@@ -83,6 +94,9 @@ async def on_text(update: Update, context: Context) -> None:
     )
     if outcome.kind == "awaiting_input":
         await on_requested_input(update, context, text)
+        return
+    if outcome.kind == "placing":
+        await on_placement_answer(update, context, text)
         return
     await show_answer(update, context, outcome)
 

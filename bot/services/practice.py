@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import mastery
 from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
+from bot.services.daily import todays_variants
 from bot.services.deps import Deps
 from bot.services.model_wait import waiting_for_model
-from bot.services.selection import REPEAT_DAYS, Candidate, choose_problems
 from bot.services.session_step import advance
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
 from db import queries
@@ -78,6 +79,7 @@ AnswerKind = Literal[
     "no_session",
     "not_onboarded",
     "awaiting_input",
+    "placing",
 ]
 
 
@@ -143,26 +145,21 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
                 lang=lang,
                 summary=await _summary(s, todays, student.id, today),
             )
-        candidates = [
-            Candidate(pid, topic, difficulty, tuple(seeds or ()))
-            for pid, topic, difficulty, seeds in await queries.problems.active_problem_summaries(
-                s, grade=student.grade
-            )
-        ]
-        if not candidates:
-            return PracticeOutcome(kind="no_problems", lang=lang, grade=student.grade)
-        history = await queries.practice.student_history(s, student_id=student.id)
-        seen = await queries.practice.seen_variants(
-            s, student_id=student.id, since=today - dt.timedelta(days=REPEAT_DAYS)
+        ids = await todays_variants(
+            s,
+            student_id=student.id,
+            grade=student.grade,
+            today=today,
+            count=deps.settings.problems_per_session,
         )
-        wanted = deps.settings.problems_per_session
-        ids = choose_problems(candidates, history, wanted, seed=f"{student.id}:{today}", seen=seen)
+        if ids is None:
+            return PracticeOutcome(kind="no_problems", lang=lang, grade=student.grade)
         created = await queries.practice.create_session_once(
             s, student_id=student.id, local_date=today, variants=ids
         )
         view = await _view(deps, s, queries.practice.open_session_of(created), lang)
         resumed = created.position > 0
-        short = len(ids) if len(ids) < wanted else None
+        short = len(ids) if len(ids) < deps.settings.problems_per_session else None
         return PracticeOutcome(
             kind="problem", lang=lang, problem=view, resumed=resumed, short_of=short
         )
@@ -233,6 +230,8 @@ async def _submit(
             await queries.practice.set_student_reachable(s, student_id=student.id)
         if student.awaiting in ("name", "reminder"):
             return AnswerOutcome(kind="awaiting_input", lang=lang)
+        if student.awaiting == "placement":
+            return AnswerOutcome(kind="placing", lang=lang)  # an answer to the check
         if practice is None:
             return AnswerOutcome(kind="no_session", lang=lang)
         stale = session_id is not None and (session_id, position) != (
@@ -398,6 +397,12 @@ async def _record(
     values = step.as_values()
     if step.completed:
         values["completed_at"] = deps.clock()
+    evidence = mastery.evidence_of(
+        is_correct=is_correct,
+        grader=grader,
+        hints_used=practice.hints_on_current,
+        earlier_tries=practice.wrong_on_current,
+    )
     # The Response (unique per update id) and the session's compare-and-set step together.
     inserted, moved = await queries.practice.record_answer_once(
         s,
@@ -415,6 +420,7 @@ async def _record(
             "idempotency_key": update_id,
         },
         values=values,
+        mastery=_mastery_write(student, practice, card, evidence),
     )
     if not inserted:
         return AnswerOutcome(kind="duplicate", lang=lang)
@@ -450,6 +456,24 @@ async def _record(
         hints_used=0,
     )
     return AnswerOutcome(kind=kind, lang=lang, card=card, next_problem=next_view)
+
+
+def _mastery_write(
+    student: AnsweringStudent,
+    practice: OpenSession,
+    card: ProblemCard,
+    evidence: mastery.Evidence | None,
+) -> queries.mastery.MasteryWrite | None:
+    """The answer's change to its topic's mastery, applied in the answer's own write."""
+    if evidence is None or student.grade is None:
+        return None
+    return mastery.mastery_write(
+        student_id=student.id,
+        grade=student.grade,
+        topic=card.topic,
+        day=mastery.day_number(practice.local_date),
+        evidence=evidence,
+    )
 
 
 async def _advance_streak(

@@ -1,29 +1,35 @@
-"""Which problems a student gets today, as (problem id, seed) variants. Pure and
-deterministic per seed.
+"""Which problems a student gets today, from what they know of each topic. Pure and
+deterministic per seed; it reads the student's mastery rows (one a topic), never their history.
 
-* Nothing the student was given in the last ``REPEAT_DAYS`` comes again: an item (a problem
-  without parameters) is not repeated, a template gives a variant the student has not seen.
-* A review first: the templates missed most recently (and not answered right since) come
-  back with new numbers.
-* Then the weakest topics first, round-robin so one session is not all one topic, at a
-  difficulty that rises with accuracy, and the templates practised least first.
+A session of ``count`` problems mixes:
+
+(a) **reviews that are due**: topics practised before whose review day has come (the ladder of
+    ``mastery.INTERVALS``), the longest overdue first — up to two in five problems — with a
+    template's fresh numbers where the topic has templates;
+(b) **learning**: the first unmastered topics in the class's syllabus order (``FRONTIER`` of
+    them), the weakest first, round-robin, each at a difficulty matched to its mastery;
+(c) **something new**: one problem of the next topic not started yet after those.
+
+Slots a part cannot fill go to the others. Nothing the student was given in the last
+``REPEAT_DAYS`` comes again (an item is not repeated; a template gives numbers not seen).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import random
-from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from db.queries.practice import ProblemHistory
+from bot.services.mastery import DEFAULT_PARAMS, MASTERED
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # A school year and then some: within this many days a student never meets a variant twice.
 REPEAT_DAYS = 200
+# How many unmastered topics are worked on at once.
+FRONTIER = 2
 
 Variant = tuple[int, int]
+Reason = Literal["review", "learn", "new", "more"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,91 +41,132 @@ class Candidate:
     seeds: tuple[int, ...] = ()
 
 
-def target_difficulty(history: Sequence[ProblemHistory]) -> int:
-    """Start easy; move to 2 at 60 % accuracy and 3 at 85 % (after at least 5 answers)."""
-    attempts = sum(h.attempts for h in history)
-    if attempts < 5:
-        return 1
-    accuracy = sum(h.correct for h in history) / attempts
-    return 3 if accuracy >= 0.85 else 2 if accuracy >= 0.6 else 1
+@dataclass(frozen=True, slots=True)
+class TopicState:
+    """One topic as the student stands in it (from their mastery row, written by practice or
+    the placement check; no row: not started)."""
+
+    p_known: float
+    attempts: int
+    due_day: int
+
+
+def target_difficulty(p_known: float) -> int:
+    """The level that stretches without overwhelming: 1 while the topic is unknown, 2 once
+    it is getting familiar, 3 when nearly mastered."""
+    return 1 if p_known < 0.4 else 2 if p_known < 0.75 else 3
+
+
+def plan_topics(
+    syllabus: Sequence[str],
+    states: Mapping[str, TopicState],
+    count: int,
+    *,
+    today: int,
+) -> list[tuple[str, Reason]]:
+    """The topics of today's ``count`` problems, with why each is there."""
+    started = {t: s for t, s in states.items() if t in syllabus}
+
+    def p(topic: str) -> float:
+        state = started.get(topic)
+        return state.p_known if state is not None else DEFAULT_PARAMS.prior
+
+    due = sorted(
+        (t for t, s in started.items() if s.due_day <= today),
+        key=lambda t: (started[t].due_day, p(t), syllabus.index(t)),
+    )
+    unmastered = [t for t in syllabus if p(t) < MASTERED]
+    frontier = sorted(unmastered[:FRONTIER], key=lambda t: (p(t), syllabus.index(t)))
+    fresh = [t for t in unmastered[FRONTIER:] if t not in started]
+
+    plan: list[tuple[str, Reason]] = []
+    reviews = [t for t in due if t not in frontier][: max(1, count * 2 // 5)]
+    plan += [(t, "review") for t in reviews]
+    new: list[tuple[str, Reason]] = [(fresh[0], "new")] if fresh and count >= 3 else []
+    learn_slots = count - len(plan) - len(new)
+    if frontier:
+        plan += [(frontier[i % len(frontier)], "learn") for i in range(max(0, learn_slots))]
+    plan += new
+    if len(plan) < count:
+        # Everything mastered (or a tiny syllabus): the least secure topics again.
+        rest = sorted(syllabus, key=lambda t: (p(t), syllabus.index(t)))
+        plan += [(rest[i % len(rest)], "more") for i in range(count - len(plan)) if rest]
+    return plan[:count]
 
 
 def choose_problems(
     candidates: Sequence[Candidate],
-    history: Sequence[ProblemHistory],
+    syllabus: Sequence[str],
+    states: Mapping[str, TopicState],
     count: int,
     *,
+    today: int,
     seed: str,
     seen: Collection[Variant] = frozenset(),
 ) -> list[Variant]:
     """Pick up to ``count`` variants for one session (``seen``: given in the last 200 days)."""
     rng = random.Random(seed)
-    by_id = {h.problem_id: h for h in history}
     seen = set(seen)
+    # Topics the bank has but the syllabus does not name go last, in the bank's order.
+    order = list(syllabus) + [c.topic for c in candidates if c.topic not in syllabus]
+    order = list(dict.fromkeys(order))
+
+    seen_ids = {pid for pid, _seed in seen}
 
     def fresh(c: Candidate) -> list[int]:
         if not c.seeds:
             return [] if (c.problem_id, 0) in seen else [0]
+        if c.problem_id not in seen_ids:
+            return list(c.seeds)
         return [s for s in c.seeds if (c.problem_id, s) not in seen]
 
-    usable = [c for c in candidates if fresh(c)]
+    def has_fresh(c: Candidate) -> bool:
+        if c.problem_id not in seen_ids:
+            return True
+        if not c.seeds:
+            return (c.problem_id, 0) not in seen
+        return any((c.problem_id, s) not in seen for s in c.seeds)
 
-    def missed_lately(c: Candidate) -> bool:
-        h = by_id.get(c.problem_id)
-        return (
-            bool(c.seeds)
-            and h is not None
-            and h.last_wrong_at is not None
-            and (h.last_correct_at is None or h.last_correct_at < h.last_wrong_at)
-        )
+    by_topic: dict[str, list[Candidate]] = {}
+    for c in candidates:
+        by_topic.setdefault(c.topic, []).append(c)
+    offered = [t for t in order if any(has_fresh(c) for c in by_topic.get(t, ()))]
+    chosen: list[tuple[Candidate, int]] = []
+    used: set[int] = set()
 
-    # Review: templates missed and not answered right since, the most recent miss first.
-    missed = sorted(
-        (c for c in usable if missed_lately(c)),
-        key=lambda c: by_id[c.problem_id].last_wrong_at or _EPOCH,
-        reverse=True,
-    )
-    chosen: list[Candidate] = missed[: max(1, count // 5)]
-
-    # Topic weakness: accuracy with a gentle prior so unseen topics sit in the middle.
-    topic_right: dict[str, float] = defaultdict(lambda: 1.0)
-    topic_tries: dict[str, float] = defaultdict(lambda: 2.0)
-    topic_of = {c.problem_id: c.topic for c in candidates}
-    for h in history:
-        topic = topic_of.get(h.problem_id)
-        if topic is not None:
-            topic_right[topic] += h.correct
-            topic_tries[topic] += h.attempts
-    target = target_difficulty(history)
-
-    def rank(c: Candidate) -> tuple[float, int, int, float]:
-        weakness = topic_right[c.topic] / topic_tries[c.topic]
-        tried = by_id[c.problem_id].attempts if c.problem_id in by_id else 0
-        return (round(weakness, 2), abs(c.difficulty - target), tried, rng.random())
-
-    pool = sorted((c for c in usable if c not in chosen), key=rank)
-    queues: dict[str, list[Candidate]] = {}
-    for c in pool:
-        queues.setdefault(c.topic, []).append(c)
-    while len(chosen) < count and queues:
-        for topic in list(queues):
-            if len(chosen) >= count:
-                break
-            chosen.append(queues[topic].pop(0))
-            if not queues[topic]:
-                del queues[topic]
-
-    variants = [(c.problem_id, rng.choice(fresh(c)), c.difficulty) for c in chosen]
-    if len(variants) < count:
-        # A bank too small for the year: the items answered longest ago come again.
-        again = sorted(
-            (c for c in candidates if c not in chosen and not c.seeds),
+    def pick(topic: str, reason: Reason) -> bool:
+        state = states.get(topic)
+        target = target_difficulty(state.p_known if state else DEFAULT_PARAMS.prior)
+        if reason == "new":
+            target = 1
+        pool = [c for c in by_topic.get(topic, ()) if c.problem_id not in used and has_fresh(c)]
+        if not pool:
+            return False
+        # A review prefers a template: the same skill with numbers not seen before.
+        best = min(
+            pool,
             key=lambda c: (
-                by_id[c.problem_id].last_correct_at or _EPOCH if c.problem_id in by_id else _EPOCH,
+                reason == "review" and not c.seeds,
+                abs(c.difficulty - target),
                 rng.random(),
             ),
         )
-        variants += [(c.problem_id, 0, c.difficulty) for c in again[: count - len(variants)]]
+        used.add(best.problem_id)
+        chosen.append((best, rng.choice(fresh(best))))
+        return True
 
-    variants.sort(key=lambda v: v[2])
-    return [(pid, s) for pid, s, _difficulty in variants]
+    for topic, reason in plan_topics(offered, states, count, today=today):
+        pick(topic, reason)
+    # A topic ran out of fresh problems: the weakest others fill the session.
+    spare = sorted(
+        offered, key=lambda t: states[t].p_known if t in states else DEFAULT_PARAMS.prior
+    )
+    while len(chosen) < count and any(pick(t, "more") for t in spare):
+        pass
+    if len(chosen) < count:
+        # A bank too small for the year: items come again.
+        again = [c for c in candidates if not c.seeds and c.problem_id not in used]
+        rng.shuffle(again)
+        chosen += [(c, 0) for c in again[: count - len(chosen)]]
+    chosen.sort(key=lambda pair: pair[0].difficulty)
+    return [(c.problem_id, s) for c, s in chosen[:count]]

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.clock import local_date
 from bot.services.deps import Deps
+from bot.services.progress import TopicProgress, levels_in_order
 from bot.services.streaks import StreakState, displayed_current
 from db import queries
-from db.models import Student
+from db.models import Student, Topic
 
 REPORT_DAYS = 7
 SUMMARY_HOUR = 19  # local time of the evening summaries
@@ -44,6 +45,8 @@ class ChildReport:
     # The weakest topic as the bank names it ({"en": …, "bn": …}); empty if not named.
     weakest_topic_names: dict[str, str] = field(default_factory=dict)
     weakest_accuracy: int | None = None
+    # Every topic of the child's class in syllabus order, at its mastery level.
+    topics: tuple[TopicProgress, ...] = ()
 
     @property
     def accuracy(self) -> int | None:
@@ -67,6 +70,8 @@ class StudentWeek:
     streak_current: int
     days_practised: int
     solved: int
+    # Every topic of the student's class in syllabus order, at its mastery level.
+    topics: tuple[TopicProgress, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +132,12 @@ async def child_reports(
     activity = await queries.stats.day_activity(s, student_ids=ids, since=since, until=until)
     answers = await queries.stats.topic_answers(s, student_ids=ids, since=since, until=until)
     streaks = await _streaks(s, students, now)
+    all_topics = await queries.problems.topic_names(s)
     names = {
         (topic.grade, topic.slug): {"en": topic.name_en, "bn": topic.name_bn}
-        for topic in await queries.problems.topic_names(s)
+        for topic in all_topics
     }
+    levels = await _levels(s, students, all_topics)
 
     practised: defaultdict[int, set[dt.date]] = defaultdict(set)
     hints: defaultdict[int, int] = defaultdict(int)
@@ -176,9 +183,33 @@ async def child_reports(
                     names.get((student.grade or 0, weakest[0]), {}) if weakest else {}
                 ),
                 weakest_accuracy=weakest[1] if weakest else None,
+                topics=levels[student.id],
             )
         )
     return reports
+
+
+async def _levels(
+    s: AsyncSession, students: Sequence[Student], topics: Sequence[Topic]
+) -> dict[int, tuple[TopicProgress, ...]]:
+    """Each student's class topics at their mastery levels (one query for all of them)."""
+    rows = await queries.mastery.mastery_of(s, student_ids=[st.id for st in students])
+    by_grade: defaultdict[int, list[Topic]] = defaultdict(list)
+    for topic in topics:
+        by_grade[topic.grade].append(topic)
+    return {
+        st.id: tuple(
+            levels_in_order(
+                by_grade[st.grade or 0],
+                {
+                    slug: row
+                    for (grade, slug), row in rows.get(st.id, {}).items()
+                    if grade == st.grade
+                },
+            )
+        )
+        for st in students
+    }
 
 
 def _weakest(tallies: dict[str, list[int]]) -> tuple[str, int] | None:
@@ -239,6 +270,7 @@ async def teacher_report(
         activity = await queries.stats.day_activity(s, student_ids=ids, since=since, until=until)
         answers = await queries.stats.topic_answers(s, student_ids=ids, since=since, until=until)
         streaks = await _streaks(s, students, now)
+        levels = await _levels(s, students, await queries.problems.topic_names(s))
 
     days: defaultdict[int, set[dt.date]] = defaultdict(set)
     for day in activity:
@@ -258,6 +290,7 @@ async def teacher_report(
                 streak_current=streaks[st.id][0],
                 days_practised=len(days[st.id]),
                 solved=solved[st.id],
+                topics=levels[st.id],
             )
             for cid, st in members
             if cid == school_class.id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -17,7 +17,9 @@ from db.models import (
     Streak,
     Student,
 )
+from db.queries import mastery as queries_mastery
 from db.queries.dialect import dialect_insert
+from db.queries.mastery import MasteryWrite
 
 
 async def get_session_for_day(
@@ -354,14 +356,19 @@ async def step_session_if_unchanged(
     return bool(result.rowcount)
 
 
-_ANSWER_WRITES: dict[tuple[str, frozenset[str]], Any] = {}
+_ANSWER_WRITES: dict[tuple[frozenset[str], Hashable], Any] = {}
 
 
-def _answer_write(keys: frozenset[str]) -> Any:
-    """PostgreSQL: insert the Response and step the session in one statement (one round
-    trip). The step runs only if the insert did (a replayed update id changes nothing), and
-    returns the session's id only if its compare-and-set matched."""
-    stmt = _ANSWER_WRITES.get(("postgresql", keys))
+def _answer_write(keys: frozenset[str], mastery: MasteryWrite | None) -> Any:
+    """PostgreSQL: insert the Response, step the session and update the topic's mastery in
+    one statement (one round trip). The step and the mastery run only if the insert did (a
+    replayed update id changes nothing); the step returns the session's id only if its
+    compare-and-set matched (if not, the caller rolls everything back)."""
+    cache_key = (
+        keys,
+        None if mastery is None else (mastery.key, mastery.schedule, mastery.intervals),
+    )
+    stmt = _ANSWER_WRITES.get(cache_key)
     if stmt is None:
         inserted = (
             postgresql.insert(_responses)
@@ -387,7 +394,11 @@ def _answer_write(keys: frozenset[str]) -> Any:
         stmt = select(
             select(inserted.c.id).scalar_subquery(), select(stepped.c.id).scalar_subquery()
         )
-        _ANSWER_WRITES[("postgresql", keys)] = stmt
+        if mastery is not None:
+            # Not referenced by the result: PostgreSQL runs a data-modifying CTE regardless.
+            upsert = queries_mastery.upsert_statement("postgresql", mastery, after=inserted)
+            stmt = stmt.add_cte(upsert.cte("mastered"))
+        _ANSWER_WRITES[cache_key] = stmt
     return stmt
 
 
@@ -412,19 +423,25 @@ async def record_answer_once(
     current: OpenSession,
     response: dict[str, Any],
     values: dict[str, Any],
+    mastery: MasteryWrite | None = None,
 ) -> tuple[bool, bool]:
-    """Record a Response and compare-and-set the session's step: (inserted, moved).
+    """Record a Response, compare-and-set the session's step and apply the answer's change
+    to the topic's mastery (if any): (inserted, moved).
 
     (False, False) when this update id was already recorded; (True, False) when another
     copy of the update moved the session first (the caller rolls back). One statement on
-    PostgreSQL, two on SQLite (no writable CTEs there), in the caller's transaction.
+    PostgreSQL, two or three on SQLite (no writable CTEs there; in-process, so no round
+    trips), in the caller's transaction.
     """
     response = {"created_at": dt.datetime.now(dt.UTC), **response}
     conn = await session.connection()
     if conn.dialect.name != "postgresql":
         if await record_response_once(session, **response) is None:
             return False, False
-        return True, await step_session_if_unchanged(session, current=current, values=values)
+        moved = await step_session_if_unchanged(session, current=current, values=values)
+        if moved and mastery is not None:
+            await queries_mastery.record(session, mastery)
+        return True, moved
     params = {f"r_{name}": response[name] for name in _RESPONSE_FIELDS}
     params |= {f"s_{name}": value for name, value in values.items()}
     params |= {
@@ -433,7 +450,9 @@ async def record_answer_once(
         "old_wrong": current.wrong_on_current,
         "old_hints": current.hints_on_current,
     }
-    row = (await conn.execute(_answer_write(frozenset(values)), params)).one()
+    if mastery is not None:
+        params |= mastery.params()
+    row = (await conn.execute(_answer_write(frozenset(values), mastery), params)).one()
     return row[0] is not None, row[1] is not None
 
 

@@ -98,6 +98,10 @@ async def test_summary_in_bengali_settings_and_unlink_both_sides(
     assert "👤 Rafi\n🔥 ধারাবাহিকতা: ১ দিন (সর্বোচ্চ ১)" in report
     assert "📅 ▫️▫️▫️▫️▫️▫️✅  (পুরোনো → আজ)" in report
     assert "✅ সমাধান: ৫টি · 🎯 সঠিকতা: ১০০% · 💡 সংকেত: ১টি" in report
+    # The per-topic picture: the first session touched the first three topics of the class
+    # (the first one with a hint, so it counts for less).
+    assert "📚 শ্রেণির অধ্যায়: ✅ ০টি আয়ত্ত হয়েছে" in report
+    assert "   🟢 " in report and "পরিচিত" in report
     assert not re.search(r"[0-9]", report), "Bengali text uses Bengali digits"
     assert settings.startswith("সাপ্তাহিক সারসংক্ষেপ (রবিবার সন্ধ্যা): চালু · দৈনিক সারসংক্ষেপ: বন্ধ")
     (toggled,) = await parent.tap("দৈনিক")

@@ -14,7 +14,7 @@ from bot.jobs.summaries import send_due_summaries
 from bot.services import classes
 from bot.services.deps import Deps
 from botapi_emulator import BotApiEmulator
-from db.models import ClassMember, SchoolClass, Teacher
+from db.models import ClassMember, SchoolClass, Teacher, Topic
 from tests.bot.conftest import ChatUser
 from tests.conftest import FakeClock
 from tests.services.test_families import finish_session, make_student
@@ -70,11 +70,19 @@ async def test_class_link_consent_class_view_and_group_post(
 
     await finish_session(e2e_deps, student.id)
     (view,) = await teacher.send("/class")
-    assert view.splitlines()[:3] == [
+    async with e2e_deps.db() as s:
+        topics = await s.scalar(select(func.count()).select_from(Topic).where(Topic.grade == 6))
+    assert topics is not None and topics > 3
+    # Each student's topics in syllabus order: Nila's first session (all right first time)
+    # made the first two topics familiar and started the third.
+    assert view.splitlines()[:5] == [
         "🏫 7B Maths · students: 2 · this week",
         "Arif — 🔥0 · 📅0/7 · ✅0",
+        "   " + "⚪" * topics,
         "Nila — 🔥1 · 📅1/7 · ✅5",
+        "   🟢🟢🟡" + "⚪" * (topics - 3),
     ]
+    assert "📚 topics in syllabus order: ✅ mastered" in view
     (new_link,) = await teacher.tap("New link")
     assert new_link.startswith("🔗 New join link for “7B Maths”") and LINK.search(new_link)
 

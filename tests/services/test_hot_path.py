@@ -1,4 +1,8 @@
-"""The graded-answer hot path stays lean: at most 3 SQL statements (BEGIN/COMMIT aside)."""
+"""The graded-answer hot path stays lean: at most 3 SQL statements (BEGIN/COMMIT aside) on
+PostgreSQL, the topic's mastery update included (it rides in the answer's own statement).
+
+SQLite has no writable CTEs, so there the mastery upsert is one more statement in the same
+transaction; SQLite runs in the bot's process, so it is no extra network round trip."""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ def counted_statements(deps: Deps) -> Iterator[list[str]]:
 
 
 async def test_a_graded_answer_costs_at_most_three_statements(deps: Deps, loaded_bank) -> None:
+    limit = 3 if deps.db.kw["bind"].dialect.name == "postgresql" else 4
     await onboard(deps, TID)
     view = (await practice.start_practice(deps, telegram_id=TID)).problem
     assert view is not None
@@ -39,10 +44,10 @@ async def test_a_graded_answer_costs_at_most_three_statements(deps: Deps, loaded
             deps, telegram_id=TID, answer=wrong_answer(view.card), update_id=next_update_id()
         )
     assert outcome.kind == "retry"
-    assert len(statements) <= 3, statements
+    assert len(statements) <= limit, statements
     with counted_statements(deps) as statements:
         outcome = await practice.submit_answer(
             deps, telegram_id=TID, answer=right_answer(view.card), update_id=next_update_id()
         )
     assert outcome.kind == "correct" and outcome.next_problem is not None
-    assert len(statements) <= 3, statements
+    assert len(statements) <= limit, statements
