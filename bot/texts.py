@@ -640,6 +640,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "cmd_practice": {"en": "Today's problems", "bn": "আজকের সমস্যা"},
     "cmd_settings": {"en": "Language, class, name, reminder", "bn": "ভাষা, শ্রেণি, নাম, রিমাইন্ডার"},
     "cmd_help": {"en": "How Dars works", "bn": "দার্স কীভাবে কাজ করে"},
+    # Flood control (bot/app.py): said once when a user sends faster than anyone can read.
+    "slow_down": {
+        "en": "🐢 Slow down, please! Wait a few seconds, then send your message again.",
+        "bn": "🐢 একটু আস্তে! কয়েক সেকেন্ড অপেক্ষা করো, তারপর আবার পাঠাও।",
+    },
 }
 
 TOPICS: Final[dict[str, dict[str, str]]] = {

@@ -9,7 +9,7 @@ from telegram import CallbackQuery, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from bot import keyboards, messages
+from bot import keyboards, messages, metrics
 from bot.handlers.common import (
     Context,
     edit_or_reply,
@@ -91,6 +91,7 @@ async def show_answer(update: Update, context: Context, outcome: AnswerOutcome) 
     """Tell the student how their answer went, together with the next problem."""
     lang = outcome.lang
     kind = outcome.kind
+    metrics.ANSWERS.labels(kind).inc()
     if kind == "duplicate":
         return  # the first copy of this update already answered
     if kind == "not_onboarded":

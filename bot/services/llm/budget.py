@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.config import Settings
 from db import queries
 from db.engine import autocommit_session
@@ -78,6 +79,7 @@ async def reserve(
         logger.warning("could not reserve budget for %s; not calling the model", operation)
         return None
     if not reservation.granted:
+        metrics.BUDGET_REFUSALS.labels(str(reservation.refused_by)).inc()
         logger.info(
             "%s for problem %s refused: %s daily budget reached",
             operation,

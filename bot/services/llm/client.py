@@ -42,6 +42,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.config import ModelPrice, Settings
 from bot.services.cards import ProblemCard
 from bot.services.clock import Clock
@@ -492,6 +493,8 @@ class LanguageModel:
         else:
             cost = Decimal(0)
         await budget.settle(self._db, reservation, status, usage, cost, started)
+        metrics.MODEL_CALLS.labels(operation, status).inc()
+        metrics.MODEL_COST.labels(operation).inc(float(cost))
         return result
 
     def _price(self) -> ModelPrice | None:
