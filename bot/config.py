@@ -204,13 +204,43 @@ class JsonFormatter(logging.Formatter):
 JsonFormatter.converter = time.gmtime
 
 
+class RedactingFormatter(logging.Formatter):
+    """Another formatter's lines with the secrets replaced: PTB itself puts the bot token in
+    some exception messages (``InvalidToken: The token `…` was rejected``)."""
+
+    def __init__(self, inner: logging.Formatter, secrets: list[str]) -> None:
+        super().__init__()
+        self.inner = inner
+        self.secrets = [secret for secret in secrets if len(secret) >= 8]
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = self.inner.format(record)
+        for secret in self.secrets:
+            if secret in line:
+                line = line.replace(secret, "[redacted]")
+        return line
+
+
 def configure_logging(settings: Settings) -> None:
     """Set up logging (text or JSON); keep the loggers that would leak personal data quiet."""
     handler = logging.StreamHandler(sys.stderr)
-    if settings.log_format == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    inner = (
+        JsonFormatter()
+        if settings.log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    secrets = [
+        secret.get_secret_value()
+        for secret in (
+            settings.telegram_bot_token,
+            settings.openai_api_key,
+            settings.webhook_secret,
+        )
+        if secret is not None
+    ]
+    if settings.telegram_bot_token is not None:  # its secret half alone, as in URLs
+        secrets.append(settings.telegram_bot_token.get_secret_value().partition(":")[2])
+    handler.setFormatter(RedactingFormatter(inner, secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "dars", False):
