@@ -8,8 +8,8 @@ import inspect
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Literal
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -47,7 +47,9 @@ class FloodControl:
 
     SWEEP_EVERY = 1024
 
-    def __init__(self, rate: float, burst: int, *, clock: Any = time.monotonic) -> None:
+    def __init__(
+        self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = float(burst)
         self._clock = clock
@@ -55,7 +57,7 @@ class FloodControl:
         self._buckets: dict[int, list[Any]] = {}
         self._checks = 0
 
-    def admit(self, user_id: int) -> str:
+    def admit(self, user_id: int) -> Literal["ok", "warn", "drop"]:
         """``ok``: run the update; ``warn``: drop it and say slow down; ``drop``: drop it."""
         now = self._clock()
         self._checks += 1
