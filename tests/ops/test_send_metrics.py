@@ -25,7 +25,7 @@ def _value(name: str, **labels: str) -> float:
 
 
 async def test_sends_429s_and_403s_are_counted(emu: BotApiEmulator, tg: telegram.Bot) -> None:
-    names = (
+    names: tuple[tuple[str, dict[str, str]], ...] = (
         ("dars_scheduled_sends_total", {"result": "sent"}),
         ("dars_scheduled_sends_total", {"result": "blocked"}),
         ("dars_scheduled_sends_total", {"result": "failed"}),
