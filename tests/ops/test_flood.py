@@ -64,8 +64,9 @@ async def _quiet(emu: BotApiEmulator, seconds: float = 0.5) -> None:
 
 
 async def test_a_flooding_student_is_told_once_and_creates_no_rows(
-    bot: BotApiEmulator, e2e_deps: Deps
+    flood_guarded_bot: BotApiEmulator, e2e_deps: Deps
 ) -> None:
+    bot = flood_guarded_bot
     flooder = ChatUser(bot, 7301, language_code="bn")
     other = ChatUser(bot, 7302)
     await _onboard(flooder, bengali=True)
@@ -95,8 +96,9 @@ async def test_a_flooding_student_is_told_once_and_creates_no_rows(
 
 
 async def test_a_stranger_flooding_callbacks_gets_one_toast_and_no_rows(
-    bot: BotApiEmulator, e2e_deps: Deps
+    flood_guarded_bot: BotApiEmulator, e2e_deps: Deps
 ) -> None:
+    bot = flood_guarded_bot
     for _ in range(40):
         bot.push_callback(7311, "lang:en", message_id=1)
     await _quiet(bot)
