@@ -15,7 +15,6 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, Job
 
-from bot import metrics
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotData
 from bot.handlers import build_handlers
@@ -27,6 +26,7 @@ from bot.services.clock import Clock, system_clock
 from bot.services.deps import Deps
 from bot.services.llm import LanguageModel, release_stale_reservations
 from bot.services.model_wait import parking
+from bot.serving import metrics
 from bot.serving.http import AiohttpRequest
 from bot.texts import t
 from db.engine import create_engine, create_sessionmaker

@@ -9,7 +9,7 @@ from telegram import CallbackQuery, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from bot import keyboards, messages, metrics
+from bot import keyboards, messages
 from bot.handlers.common import (
     Context,
     edit_or_reply,
@@ -20,6 +20,7 @@ from bot.handlers.common import (
 from bot.handlers.onboarding import on_requested_input, on_start
 from bot.services import practice
 from bot.services.practice import AnswerOutcome, PracticeOutcome
+from bot.serving import metrics
 from bot.texts import grade_name, t
 
 MAX_ANSWER_LENGTH = 300

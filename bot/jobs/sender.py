@@ -29,7 +29,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import metrics
+from bot.serving import metrics
 
 logger = logging.getLogger(__name__)
 

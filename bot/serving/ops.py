@@ -19,10 +19,10 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from telegram.ext import Application
 
-from bot import metrics
 from bot.config import Settings
 from bot.context import BotData
 from bot.services import stats
+from bot.serving import metrics
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from decimal import Decimal
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import metrics
 from bot.config import Settings
+from bot.serving import metrics
 from db import queries
 from db.engine import autocommit_session
 

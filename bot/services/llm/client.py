@@ -42,7 +42,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from bot import metrics
 from bot.config import ModelPrice, Settings
 from bot.services.cards import ProblemCard
 from bot.services.clock import Clock
@@ -74,6 +73,7 @@ from bot.services.llm.prompts import (
     _VerdictReply,
     looks_like_instructions,
 )
+from bot.serving import metrics
 from db import queries
 from problems.checking import hint_reveals_answer, to_bengali_digits
 from problems.types import AnswerType
