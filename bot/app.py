@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
+import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Literal
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, Job
 
 from bot.config import Settings
@@ -23,6 +26,7 @@ from bot.services.clock import Clock, system_clock
 from bot.services.deps import Deps
 from bot.services.llm import LanguageModel, release_stale_reservations
 from bot.services.model_wait import parking
+from bot.serving import metrics
 from bot.serving.http import AiohttpRequest
 from bot.texts import t
 from db.engine import create_engine, create_sessionmaker
@@ -35,6 +39,75 @@ MODEL_SLOTS = 4
 COMMANDS = ("start", "practice", "progress", "settings", "invite", "summary", "help")
 
 
+class FloodControl:
+    """A token bucket per user, in this process's memory: ``burst`` updates at once, then
+    ``rate`` a second. Says whether an update may run, and, once per flood, that the user
+    should hear "slow down". A bucket that has filled up again is forgotten, so the process
+    keeps nothing of a user who stopped flooding."""
+
+    SWEEP_EVERY = 1024
+
+    def __init__(
+        self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self._clock = clock
+        # user id → [tokens, last time, warned during this flood]
+        self._buckets: dict[int, list[Any]] = {}
+        self._checks = 0
+
+    def admit(self, user_id: int) -> Literal["ok", "warn", "drop"]:
+        """``ok``: run the update; ``warn``: drop it and say slow down; ``drop``: drop it."""
+        now = self._clock()
+        self._checks += 1
+        if self._checks % self.SWEEP_EVERY == 0:
+            self._sweep(now)
+        bucket = self._buckets.get(user_id)
+        if bucket is None:
+            self._buckets[user_id] = [self.burst - 1.0, now, False]
+            return "ok"
+        tokens = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
+        bucket[1] = now
+        if tokens >= self.burst:
+            bucket[2] = False  # calm again: a later flood is told once more
+        if tokens >= 1.0:
+            bucket[0] = tokens - 1.0
+            return "ok"
+        bucket[0] = tokens
+        if bucket[2]:
+            return "drop"
+        bucket[2] = True
+        return "warn"
+
+    def _sweep(self, now: float) -> None:
+        full_after = self.burst / self.rate
+        for user_id in [u for u, b in self._buckets.items() if now - b[1] >= full_after]:
+            del self._buckets[user_id]
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+def _language_of(update: Update) -> str:
+    # No database read for a flooded update: the Telegram client's language is enough.
+    user = update.effective_user
+    code = (user.language_code or "") if user is not None else ""
+    return "bn" if code.startswith("bn") else "en"
+
+
+async def _say_slow_down(update: Update) -> None:
+    """Tell a flooding user once to slow down: a callback's toast, or a private message."""
+    text = t(_language_of(update), "slow_down")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text)
+        elif update.effective_chat is not None and update.effective_chat.type == "private":
+            await update.get_bot().send_message(update.effective_chat.id, text)
+    except TelegramError as exc:
+        logger.debug("could not say slow down (%s)", type(exc).__name__)
+
+
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """Up to ``max_concurrent_updates`` updates at once, but each user's in arrival order.
 
@@ -43,7 +116,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     earlier tap.
     """
 
-    def __init__(self, max_concurrent_updates: int, *, model_slots: int = MODEL_SLOTS) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int,
+        *,
+        model_slots: int = MODEL_SLOTS,
+        flood: FloodControl | None = None,
+    ) -> None:
         # The base class takes one of its slots *before* do_process_update waits for the
         # user, so one user's backlog would hold slots other students need. Its semaphore is
         # therefore left wide open and ours is taken only once it is this user's turn.
@@ -53,21 +132,41 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._model_slots = asyncio.Semaphore(model_slots)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: defaultdict[int, int] = defaultdict(int)
+        self.flood = flood
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        kind = metrics.update_kind(update)
+        metrics.UPDATES.labels(kind).inc()
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
-            await self._in_slot(coroutine)
+            await self._timed(kind, coroutine)
+            return
+        if self.flood is not None and (verdict := self.flood.admit(user.id)) != "ok":
+            # Before the user's lock, a slot or any handler: a flood costs no database work
+            # and never queues in front of other students.
+            assert isinstance(update, Update)
+            metrics.FLOODED.labels(kind).inc()
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()
+            if verdict == "warn":
+                await _say_slow_down(update)
             return
         lock = self._locks.setdefault(user.id, asyncio.Lock())
         self._users[user.id] += 1
         try:
             async with lock:
-                await self._in_slot(coroutine)
+                await self._timed(kind, coroutine)
         finally:
             self._users[user.id] -= 1
             if not self._users[user.id]:
                 del self._users[user.id], self._locks[user.id]
+
+    async def _timed(self, kind: str, coroutine: Awaitable[Any]) -> None:
+        started = time.perf_counter()
+        try:
+            await self._in_slot(coroutine)
+        finally:
+            metrics.HANDLER_SECONDS.labels(kind).observe(time.perf_counter() - started)
 
     async def _in_slot(self, coroutine: Awaitable[Any]) -> None:
         # An update waiting seconds for the language model gives its slot back meanwhile
@@ -207,7 +306,14 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(PerUserUpdateProcessor(settings.concurrent_updates))
+        .concurrent_updates(
+            PerUserUpdateProcessor(
+                settings.concurrent_updates,
+                flood=FloodControl(settings.flood_rate_per_second, settings.flood_burst)
+                if settings.flood_rate_per_second > 0
+                else None,
+            )
+        )
         .request(AiohttpRequest(connection_pool_size=max(8, settings.concurrent_updates // 2)))
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .post_init(post_init)

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.config import Settings, configure_logging
+from bot.config import Settings, configure_logging, load_settings
 
 if TYPE_CHECKING:
     from bot.services.banks import LoadSummary
@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `dars` console script."""
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    settings = load_settings()
     configure_logging(settings)
     return int(args.func(args, settings))
 

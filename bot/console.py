@@ -146,6 +146,8 @@ async def _chat(settings: Settings, script: str | None) -> int:
                 update={
                     "telegram_bot_token": SecretStr(emu.token),
                     "telegram_api_base_url": emu.base_url,
+                    # One local user replaying a script as fast as the bot answers.
+                    "flood_rate_per_second": 0.0,
                 }
             )
             app = build_application(console_settings, deps=deps)

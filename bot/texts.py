@@ -749,6 +749,11 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "…and {count} more not started",
         "bn": "…আরও {count}টি অধ্যায় শুরু হয়নি",
     },
+    # Flood control (bot/app.py): said once when a user sends faster than anyone can read.
+    "slow_down": {
+        "en": "🐢 Slow down, please! Wait a few seconds, then send your message again.",
+        "bn": "🐢 একটু আস্তে! কয়েক সেকেন্ড অপেক্ষা করো, তারপর আবার পাঠাও।",
+    },
 }
 
 TOPICS: Final[dict[str, dict[str, str]]] = {

@@ -145,6 +145,9 @@ def settings(db_url: str) -> Settings:
         database_url=db_url,
         telegram_bot_token="123456:TEST",
         openai_api_key=None,
+        # Test users answer as soon as the bot replies, faster than any person: per-user
+        # flood control is tested on its own (tests/ops/test_flood.py).
+        flood_rate_per_second=0,
     )
 
 
@@ -167,7 +170,7 @@ async def sample_bank_deps(pg_url: str, sample_bank, **settings: object) -> Asyn
     engine = create_engine(pg_url)
     config = Settings(
         _env_file=None, database_url=pg_url, telegram_bot_token="123456:TEST"
-    ).model_copy(update=settings)
+    ).model_copy(update={"flood_rate_per_second": 0.0, **settings})  # see ``settings``
     deps = Deps(db=create_sessionmaker(engine), settings=config, clock=FakeClock())
     await load_banks(deps.db, sample_bank)
     try:

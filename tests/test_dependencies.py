@@ -16,10 +16,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_PARTY = ("bot", "db", "problems", "migrations", "botapi_emulator")
-# Imported directly and still to be declared by whoever owns pyproject.toml (then remove the
-# entry): problems/schema.py imports PydanticCustomError from pydantic_core, which pydantic
-# pins exactly, so it is always installed, but it is ours to declare.
-AWAITING_DECLARATION = {"pydantic_core": '"pydantic-core>=2.18",'}
 
 
 def _normalise(name: str) -> str:
@@ -60,8 +56,6 @@ def test_every_third_party_import_of_the_shipped_code_is_declared() -> None:
     undeclared = {}
     for module, where in imported_modules(paths).items():
         if module in sys.stdlib_module_names or module in FIRST_PARTY:
-            continue
-        if module in AWAITING_DECLARATION:
             continue
         owners = {_normalise(d) for d in distributions.get(module, [])}
         if not owners & declared:

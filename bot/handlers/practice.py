@@ -21,6 +21,7 @@ from bot.handlers.onboarding import on_requested_input, on_start
 from bot.handlers.placement import on_placement_answer
 from bot.services import practice, progress
 from bot.services.practice import AnswerOutcome, PracticeOutcome
+from bot.serving import metrics
 from bot.texts import grade_name, t
 
 MAX_ANSWER_LENGTH = 300
@@ -105,6 +106,7 @@ async def show_answer(update: Update, context: Context, outcome: AnswerOutcome) 
     """Tell the student how their answer went, together with the next problem."""
     lang = outcome.lang
     kind = outcome.kind
+    metrics.ANSWERS.labels(kind).inc()
     if kind == "duplicate":
         return  # the first copy of this update already answered
     if kind == "not_onboarded":

@@ -29,6 +29,8 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.serving import metrics
+
 logger = logging.getLogger(__name__)
 
 # A 429 this many times for one message means something else is flooding: give up on it.
@@ -124,14 +126,16 @@ class RateLimitedSender:
         self._chat_waiters[chat_id] += 1
         try:
             async with lock:
-                return await self._send(chat_id, text, reply_markup, before_request)
+                result = await self._send(chat_id, text, reply_markup, before_request)
         except Exception:
             logger.error("unexpected error while sending a message", exc_info=True)
-            return SendResult.FAILED
+            result = SendResult.FAILED
         finally:
             self._chat_waiters[chat_id] -= 1
             if not self._chat_waiters[chat_id]:
                 del self._chat_waiters[chat_id], self._chat_locks[chat_id]
+        metrics.SENDS.labels(result.value).inc()
+        return result
 
     async def _send(
         self,
@@ -171,6 +175,7 @@ class RateLimitedSender:
             if error is None:
                 return SendResult.SENT
             if isinstance(error, RetryAfter):
+                metrics.SEND_RATE_LIMITED.inc()
                 floods += 1
                 self._pause(_retry_after_seconds(error))
                 if floods > MAX_FLOOD_WAITS:
@@ -178,6 +183,7 @@ class RateLimitedSender:
                     return SendResult.FAILED
                 continue
             if isinstance(error, Forbidden):
+                metrics.SEND_FORBIDDEN.inc()
                 logger.debug("a chat blocked the bot")
                 return SendResult.BLOCKED
             if isinstance(error, BadRequest):

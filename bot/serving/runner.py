@@ -14,6 +14,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.serving.ops import with_ops_server
 from db import migrate
 from db.engine import create_engine
 
@@ -90,15 +91,17 @@ def run_polling(settings: Settings) -> int:
     if problem:
         logger.error("%s", problem)
         return 2
-    app = frozen_after_start(build_application(settings))
+    app = frozen_after_start(with_ops_server(build_application(settings), settings))
     # PTB runs on the current loop (and closes it when done).
     asyncio.set_event_loop(new_event_loop(settings.event_loop))
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
 
-# What Telegram accepts as a webhook secret_token.
+# What Telegram accepts as a webhook secret_token, at least 32 characters long (a short
+# secret can be guessed: SECURITY-REVIEW.md, finding 9).
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+MIN_SECRET_LENGTH = 32
 
 
 def webhook_problem(settings: Settings) -> str | None:
@@ -109,8 +112,14 @@ def webhook_problem(settings: Settings) -> str | None:
     parsed = urlparse(url)
     if parsed.scheme not in ("https", "http") or not parsed.netloc:
         return "WEBHOOK_URL must be a full URL such as https://dars.example.org/telegram"
-    if not _SECRET.fullmatch(settings.webhook_secret.get_secret_value()):
-        return "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+    secret = settings.webhook_secret.get_secret_value()
+    if not _SECRET.fullmatch(secret):
+        return "WEBHOOK_SECRET must be 32-256 characters of A-Z, a-z, 0-9, _ and -"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return (
+            f"WEBHOOK_SECRET is {len(secret)} characters long; it must have at least "
+            f"{MIN_SECRET_LENGTH} (make one with `openssl rand -hex 32`)"
+        )
     return None
 
 
@@ -140,13 +149,15 @@ async def _serve_webhook(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    app = build_application(settings)
+    app = with_ops_server(build_application(settings), settings)
     async with serving(
         app,
         url=settings.webhook_url,
         secret=settings.webhook_secret.get_secret_value(),
         host=settings.webhook_listen,
         port=settings.webhook_port,
+        header_timeout=settings.webhook_header_timeout_seconds,
+        body_timeout=settings.webhook_body_timeout_seconds,
     ):
         freeze_startup_heap()
         await stop.wait()

@@ -15,6 +15,12 @@ PTB's own webhook server has no room for a health route, so this one serves two:
   confirms updates as it fetches them): lost only if the process dies during that wait.
 - ``GET /healthz``: 200 while the database answers, else 503 (for a load balancer).
 
+Slow clients cannot hold its sockets: a connection must finish its request headers within
+``header_timeout`` of opening (or of its previous request: aiohttp's keep-alive timer, which
+also runs from the moment a connection opens) and its body within ``body_timeout`` (408).
+It binds 127.0.0.1 unless told otherwise: a TLS reverse proxy is the public side
+(docs/operations.md).
+
 Several processes can sit behind one URL: everything they share lives in the database. On
 one host they can even share WEBHOOK_PORT (``SO_REUSEPORT``: the kernel spreads Telegram's
 connections over them; ``bench.answers --webhook N`` measures that).
@@ -56,10 +62,17 @@ def webhook_path(url: str) -> str:
 
 # How long shutdown waits for updates answered early that still wait for the model.
 FINISH_TIMEOUT = 30.0
+HEADER_TIMEOUT = 10.0
+BODY_TIMEOUT = 10.0
 
 
 def build_web_app(
-    app: Application, *, secret: str, path: str, pending: set[asyncio.Task[None]]
+    app: Application,
+    *,
+    secret: str,
+    path: str,
+    pending: set[asyncio.Task[None]],
+    body_timeout: float = BODY_TIMEOUT,
 ) -> web.Application:
     """The aiohttp application: the update route (checked against ``secret``) and /healthz.
 
@@ -72,7 +85,13 @@ def build_web_app(
         if not hmac.compare_digest(given, expected):
             return web.Response(status=403)
         try:
-            data = await request.json(loads=json.loads)
+            async with asyncio.timeout(body_timeout):
+                data = await request.json(loads=json.loads)
+        except TimeoutError:
+            return web.Response(status=408)
+        except ValueError:
+            return web.Response(status=400)
+        try:
             update = Update.de_json(data, app.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400)
@@ -115,6 +134,8 @@ async def serving(
     secret: str,
     host: str,
     port: int,
+    header_timeout: float = HEADER_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> AsyncIterator[int]:
     """Run ``app`` on webhooks until the block ends; yields the port it listens on.
 
@@ -130,9 +151,14 @@ async def serving(
     await app.start()
     pending: set[asyncio.Task[None]] = set()
     runner = web.AppRunner(
-        build_web_app(app, secret=secret, path=webhook_path(url), pending=pending),
+        build_web_app(
+            app, secret=secret, path=webhook_path(url), pending=pending, body_timeout=body_timeout
+        ),
         access_log=None,  # the access log would record every request path and client
         shutdown_timeout=5.0,
+        # aiohttp has no header timeout of its own; its keep-alive timer closes a connection
+        # that has not finished a request this long after opening (or after its last one).
+        keepalive_timeout=header_timeout,
     )
     try:
         await runner.setup()

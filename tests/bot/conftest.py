@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import build_application, running
+from bot.config import Settings
 from bot.services.deps import Deps
 from botapi_emulator import ApiCall, BotApiEmulator
 from tests.conftest import sample_bank_deps
@@ -110,6 +111,22 @@ async def e2e_deps(pg_url: str, sample_bank) -> AsyncIterator[Deps]:
 async def bot(emu: BotApiEmulator, e2e_deps: Deps) -> AsyncIterator[BotApiEmulator]:
     """The real Application, polling the emulator; yields the emulator to talk through."""
     settings = e2e_deps.settings.model_copy(update={"telegram_api_base_url": emu.base_url})
+    app = build_application(settings, deps=e2e_deps)
+    async with running(app, poll_timeout=1):
+        yield emu
+
+
+@pytest.fixture
+async def flood_guarded_bot(emu: BotApiEmulator, e2e_deps: Deps) -> AsyncIterator[BotApiEmulator]:
+    """The bot as deployed: per-user flood control at its default limits."""
+    defaults = Settings(_env_file=None)
+    settings = e2e_deps.settings.model_copy(
+        update={
+            "telegram_api_base_url": emu.base_url,
+            "flood_rate_per_second": defaults.flood_rate_per_second,
+            "flood_burst": defaults.flood_burst,
+        }
+    )
     app = build_application(settings, deps=e2e_deps)
     async with running(app, poll_timeout=1):
         yield emu

@@ -25,7 +25,7 @@ from tests.bot.conftest import ChatUser
 from tests.services.test_families import make_student
 
 URL = "https://dars.example.org/hooks/telegram"
-SECRET = "s3cret-Token_42"
+SECRET = "s3cret-Token_42-of-at-least-32-characters"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _ids = itertools.count(50_000)
 

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.serving import metrics
 from db import queries
 from db.engine import autocommit_session
 
@@ -111,6 +112,7 @@ async def reserve(
         logger.warning("could not reserve budget for %s; not calling the model", operation)
         return None
     if not reservation.granted:
+        metrics.BUDGET_REFUSALS.labels(str(reservation.refused_by)).inc()
         logger.info(
             "%s for problem %s refused: %s daily budget reached",
             operation,

@@ -72,6 +72,7 @@ from bot.services.llm.prompts import (
     _VerdictReply,
     looks_like_instructions,
 )
+from bot.serving import metrics
 from db import queries
 from problems.checking import hint_reveals_answer, to_bengali_digits
 from problems.types import AnswerType
@@ -503,6 +504,8 @@ class LanguageModel:
         else:
             cost = Decimal(0)
         await budget.settle(self._db, reservation, status, usage, cost, started)
+        metrics.MODEL_CALLS.labels(operation, status).inc()
+        metrics.MODEL_COST.labels(operation).inc(float(cost))
         return result
 
     def _price(self) -> ModelPrice | None:
