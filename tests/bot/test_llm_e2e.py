@@ -58,6 +58,7 @@ async def llm_deps(pg_url: str, fake: FakeOpenAIServer, tmp_path: Path) -> Async
         openai_api_key="sk-test",
         openai_base_url=fake.base_url,
         openai_timeout_seconds=1.0,
+        flood_rate_per_second=0,  # test users type faster than people (tests/ops/test_flood.py)
     )
     db = create_sessionmaker(engine)
     clock = FakeClock()

@@ -104,6 +104,7 @@ async def llm_deps(
         openai_timeout_seconds=1.0,
         llm_daily_budget_per_student_usd=student_cap,
         llm_daily_budget_global_usd=Decimal("100"),
+        flood_rate_per_second=0,  # test users type faster than people (tests/ops/test_flood.py)
     )
     db = create_sessionmaker(engine)
     clock = FakeClock()
