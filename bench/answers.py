@@ -112,7 +112,8 @@ class Bench:
     async def prepare(self) -> None:
         self.url = await ensure_database(self.args.db)
         total = getattr(self.args, "dataset_students", None) or self.args.students
-        await dataset.ensure_dataset(self.url, self.dsn, students=total)
+        days = getattr(self.args, "history_days", None) or 20
+        await dataset.ensure_dataset(self.url, self.dsn, students=total, history_days=days)
         self.students = await dataset.load_students(self.dsn, total)
         self.cards = await dataset.load_cards(self.url)
         removed = await dataset.forget_benchmark_answers(self.dsn)
@@ -625,6 +626,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--db", default=DEFAULT_DB, help="benchmark database (created if missing)")
     parser.add_argument("--students", type=int, default=10_000)
+    parser.add_argument(
+        "--history-days",
+        type=int,
+        default=20,
+        help="days of practice history per student, 5 responses a day (200: 10 million responses)",
+    )
     parser.add_argument("--runs", type=int, default=None, help="3 (1 with --quick)")
     parser.add_argument(
         "--seconds",
@@ -719,6 +726,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     for bound, name in ((args.seconds, "seconds"), (args.llm_seconds, "llm-seconds")):
         if not 0 < bound <= 600:
             parser.error(f"--{name} must be in (0, 600]")
+    if not 1 <= args.history_days <= 365:
+        parser.error("--history-days must be in [1, 365] (the history ends before 2026)")
     if not 0 < args.burst <= len(MAIN_POOL):
         parser.error(f"--burst must be in (0, {len(MAIN_POOL)}]")
     if args.pin and len(os.sched_getaffinity(0)) < 2:
