@@ -275,8 +275,12 @@ def build_application(
                 llm=LanguageModel.from_settings(settings, db, clock),
             )
         deps = data.deps
-        # SymPy takes a second to import: at start-up, not inside a student's first answer.
+        # SymPy takes a second to import, and the bank's templates a few milliseconds each to
+        # compile: at start-up (then frozen with the start-up heap), not in students' answers.
         algebra.preload()
+        async with deps.db() as session:
+            count = await deps.problems.warm(session)
+        logger.info("%d active problems read and compiled", count)
         if deps.llm is not None:
             # Budget reservations left by a process that died mid-call would block spending.
             await release_stale_reservations(deps.db, now=deps.clock())

@@ -18,7 +18,7 @@ from db import queries
 from db.models import Problem
 from problems.checking import to_bengali_digits
 from problems.schema import ProblemSpec
-from problems.templates import instantiate
+from problems.templates import instantiate, prepare
 from problems.types import AnswerKey, AnswerType
 
 Variant = tuple[int, int]  # (problem id, seed)
@@ -119,21 +119,62 @@ class ProblemCard:
         return to_bengali_digits(key.answer)
 
 
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """What a problem's row gives every variant: a parsed template, or an item's one card."""
+
+    spec: ProblemSpec | None
+    card: ProblemCard | None
+    names: dict[str, str]
+
+    @classmethod
+    def of(cls, row: Problem, names: dict[str, str]) -> _Source:
+        if row.spec is not None:
+            spec = ProblemSpec.model_validate(row.spec)
+            if spec.is_template:
+                return cls(spec=spec, card=None, names=names)
+        return cls(
+            spec=None, card=replace(ProblemCard.from_row(row), topic_names=names), names=names
+        )
+
+    def card_of(self, problem_id: int, seed: int) -> ProblemCard:
+        if self.spec is None:
+            assert self.card is not None
+            return self.card
+        card = ProblemCard.from_spec(problem_id, instantiate(self.spec, seed), seed)
+        return replace(card, topic_names=self.names)
+
+
 class ProblemCache:
     """Problems change only when an operator loads a bank, so the hot path reads them from
-    memory; entries expire after ``ttl`` seconds so a reload reaches every process. Cards are
-    kept per variant (at most ``max_cards``, oldest dropped first)."""
+    memory; entries expire after ``ttl`` seconds so a reload reaches every process.
+
+    Two levels: each problem's row, parsed once (a template's spec, or an item's card), and
+    the cards of variants made from it (at most ``max_cards``, oldest dropped first). A new
+    variant of a problem in memory costs an instantiation and no query. ``warm`` reads every
+    active problem at start-up, before the start-up heap is frozen (``bot/serving/runner.py``).
+    """
 
     def __init__(self, ttl: float = 300.0, max_cards: int = 20_000) -> None:
         self._ttl = ttl
         self._max_cards = max_cards
         self._cards: dict[Variant, tuple[float, ProblemCard]] = {}
+        self._sources: dict[int, tuple[float, _Source]] = {}
+
+    async def warm(self, session: AsyncSession) -> int:
+        """Read and parse every active problem (templates compiled); the number read."""
+        ids = await queries.problems.active_problem_ids(session)
+        await self._read(session, ids, time.monotonic())
+        for _at, source in self._sources.values():
+            if source.spec is not None:
+                prepare(source.spec)
+        return len(ids)
 
     async def get_many(
         self, session: AsyncSession, variants: list[Variant]
     ) -> dict[Variant, ProblemCard]:
-        """The cards of these variants: one query for the problems not in memory, none when
-        every variant is."""
+        """The cards of these variants: one query when a problem is not in memory (or has
+        expired), none otherwise."""
         now = time.monotonic()
         found: dict[Variant, ProblemCard] = {}
         missing: list[Variant] = []
@@ -143,28 +184,37 @@ class ProblemCache:
                 found[variant] = entry[1]
             else:
                 missing.append(variant)
-        if missing:
-            rows = {
-                row.id: row
-                for row in await queries.problems.get_problems(
-                    session, sorted({pid for pid, _seed in missing})
-                )
+        if not missing:
+            return found
+        stale = sorted(
+            {
+                pid
+                for pid, _seed in missing
+                if (src := self._sources.get(pid)) is None or now - src[0] >= self._ttl
             }
-            names = {
-                (topic.grade, topic.slug): {"en": topic.name_en, "bn": topic.name_bn}
-                for topic in await queries.problems.topic_names(session)
-            }
-            for variant in missing:
-                row = rows.get(variant[0])
-                if row is None:
-                    continue
-                card = replace(
-                    ProblemCard.from_row(row, variant[1]),
-                    topic_names=names.get((row.grade, row.topic), {}),
-                )
-                self._remember(variant, (now, card))
-                found[variant] = card
+        )
+        if stale:
+            await self._read(session, stale, now)
+        for variant in missing:
+            source = self._sources.get(variant[0])
+            if source is None:
+                continue
+            at, parsed = source
+            card = parsed.card_of(variant[0], variant[1])
+            self._remember(variant, (at, card))
+            found[variant] = card
         return found
+
+    async def _read(self, session: AsyncSession, ids: list[int], now: float) -> None:
+        if not ids:
+            return
+        rows = await queries.problems.get_problems(session, ids)
+        names = {
+            (topic.grade, topic.slug): {"en": topic.name_en, "bn": topic.name_bn}
+            for topic in await queries.problems.topic_names(session)
+        }
+        for row in rows:
+            self._sources[row.id] = (now, _Source.of(row, names.get((row.grade, row.topic), {})))
 
     async def get(self, session: AsyncSession, variant: Variant) -> ProblemCard:
         return (await self.get_many(session, [variant]))[variant]
@@ -177,3 +227,4 @@ class ProblemCache:
 
     def clear(self) -> None:
         self._cards.clear()
+        self._sources.clear()

@@ -19,6 +19,11 @@ async def get_problems(session: AsyncSession, ids: Sequence[int]) -> list[Proble
     return list((await session.scalars(select(Problem).where(Problem.id.in_(ids)))).all())
 
 
+async def active_problem_ids(session: AsyncSession) -> list[int]:
+    """Every problem a session may be given."""
+    return list((await session.scalars(select(Problem.id).where(Problem.active.is_(True)))).all())
+
+
 async def active_problem_summaries(
     session: AsyncSession, *, grade: int
 ) -> list[tuple[int, str, int, list[int] | None]]:

@@ -20,7 +20,7 @@ from problems.templates.checks import (
     variant_seeds,
 )
 from problems.templates.counting import VariantCount, count_variants, distinct_questions
-from problems.templates.drawing import instantiate
+from problems.templates.drawing import instantiate, prepare
 from problems.templates.values import FUNCTIONS, MAX_TRIES, MIN_VARIANTS, TemplateError
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "count_variants",
     "distinct_questions",
     "instantiate",
+    "prepare",
     "validate_template",
     "variant_seeds",
 ]

@@ -311,6 +311,12 @@ def _variant(
 # --------------------------------------------------------------------------- public API
 
 
+def prepare(spec: ProblemSpec) -> None:
+    """Compile a template now (at start-up), so that its first variant costs no compiling."""
+    if spec.is_template:
+        _compiled(spec)
+
+
 def instantiate(spec: ProblemSpec, seed: int) -> ProblemSpec:
     """Return variant ``seed`` of a template as a plain problem (an item is returned as is).
 

@@ -51,3 +51,43 @@ async def test_a_graded_answer_costs_at_most_three_statements(deps: Deps, loaded
         )
     assert outcome.kind == "correct" and outcome.next_problem is not None
     assert len(statements) <= limit, statements
+
+
+async def test_after_warming_new_variants_cost_no_query(deps: Deps, loaded_bank) -> None:
+    """A process that has read the bank at start-up (``ProblemCache.warm``) makes any new
+    variant of a template from memory: a session started by another process (or before a
+    restart) costs its first answer no extra query."""
+    from bot.services.cards import ProblemCache
+
+    cache = ProblemCache()
+    async with deps.db() as session:
+        count = await cache.warm(session)
+        assert count > 500
+        template_ids = [
+            pid for pid, (_at, source) in cache._sources.items() if source.spec is not None
+        ][:20]
+        with counted_statements(deps) as statements:
+            cards = await cache.get_many(session, [(pid, 7) for pid in template_ids])
+        assert statements == []
+        assert len(cards) == 20
+        # Seed 7 and seed 8 of a template are different problems, both made without a query.
+        with counted_statements(deps) as statements:
+            other = await cache.get(session, (template_ids[0], 8))
+        assert statements == []
+        assert other.seed == 8 and cards[(template_ids[0], 7)].seed == 7
+
+
+async def test_an_unknown_problem_is_read_once_then_kept(deps: Deps, loaded_bank) -> None:
+    from bot.services.cards import ProblemCache
+
+    cache = ProblemCache()
+    async with deps.db() as session:
+        await cache.warm(session)
+        pid = next(iter(cache._sources))
+        cache.clear()
+        with counted_statements(deps) as statements:
+            await cache.get(session, (pid, 1))
+        assert 1 <= len(statements) <= 2  # the problem and the topic names
+        with counted_statements(deps) as statements:
+            await cache.get(session, (pid, 2))
+        assert statements == []
