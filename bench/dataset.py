@@ -336,7 +336,14 @@ async def reset_sessions(
             if problem_ids:
                 await conn.execute(
                     """
-                    UPDATE practice_sessions ps SET problem_ids = v.p::json
+                    UPDATE practice_sessions ps SET problem_ids = v.p::json,
+                        -- each problem's first variant (0 for an item): a session's seeds
+                        -- must match its problems one to one
+                        variant_seeds = (
+                            SELECT json_agg(COALESCE((pr.variant_seeds ->> 0)::int, 0)
+                                            ORDER BY t.n)
+                            FROM json_array_elements_text(v.p::json) WITH ORDINALITY AS t(id, n)
+                            JOIN problems pr ON pr.id = t.id::int)
                     FROM unnest($1::int[], $2::text[]) AS v(sid, p)
                     WHERE ps.student_id = v.sid AND ps.local_date >= $3
                     """,
