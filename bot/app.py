@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, Job
@@ -278,9 +279,15 @@ def build_application(
         # SymPy takes a second to import, and the bank's templates a few milliseconds each to
         # compile: at start-up (then frozen with the start-up heap), not in students' answers.
         algebra.preload()
-        async with deps.db() as session:
-            count = await deps.problems.warm(session)
-        logger.info("%d active problems read and compiled", count)
+        try:
+            async with deps.db() as session:
+                count = await deps.problems.warm(session)
+        except (OSError, SQLAlchemyError) as exc:  # the database is down: /healthz says so
+            logger.warning(
+                "bank not read at start-up (%s); read when first needed", type(exc).__name__
+            )
+        else:
+            logger.info("%d active problems read and compiled", count)
         if deps.llm is not None:
             # Budget reservations left by a process that died mid-call would block spending.
             await release_stale_reservations(deps.db, now=deps.clock())
