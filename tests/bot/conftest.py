@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import build_application, running
 from bot.config import Settings
+from bot.services.banks import load_banks
 from bot.services.deps import Deps
+from bot.services.llm import LanguageModel
 from botapi_emulator import ApiCall, BotApiEmulator
-from tests.conftest import sample_bank_deps
+from db.engine import create_engine, create_sessionmaker
+from problems.bank import parse_banks
+from tests.conftest import TRUNCATE_ALL, FakeClock, sample_bank_deps
 
 REPLY_METHODS = ("sendMessage", "editMessageText", "answerCallbackQuery")
 
@@ -130,3 +136,36 @@ async def flood_guarded_bot(emu: BotApiEmulator, e2e_deps: Deps) -> AsyncIterato
     app = build_application(settings, deps=e2e_deps)
     async with running(app, poll_timeout=1):
         yield emu
+
+
+@asynccontextmanager
+async def model_deps(
+    pg_url: str, model_url: str, bank_text: str, tmp_path: Path, **settings: object
+) -> AsyncIterator[Deps]:
+    """Deps with the language model on (a fake server at ``model_url``) and ``bank_text``
+    loaded; the database is emptied afterwards."""
+    engine = create_engine(pg_url)
+    config = Settings(
+        _env_file=None,
+        database_url=pg_url,
+        telegram_bot_token="123456:TEST",
+        openai_api_key="sk-test",
+        openai_base_url=model_url,
+        openai_timeout_seconds=1.0,
+        flood_rate_per_second=0,  # test users type faster than people (tests/ops/test_flood.py)
+    ).model_copy(update=settings)
+    db = create_sessionmaker(engine)
+    clock = FakeClock()
+    tutor = LanguageModel(settings=config, db=db, clock=clock)
+    bank = tmp_path / "llm.yaml"
+    bank.write_text(bank_text, encoding="utf-8")
+    parsed = parse_banks([bank])
+    assert not parsed.errors, parsed.errors
+    await load_banks(db, parsed)
+    try:
+        yield Deps(db=db, settings=config, clock=clock, llm=tutor)
+    finally:
+        await tutor.aclose()
+        async with engine.begin() as conn:
+            await conn.execute(TRUNCATE_ALL)
+        await engine.dispose()

@@ -11,18 +11,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.app import build_application, running
-from bot.config import Settings
 from bot.services import practice
-from bot.services.banks import load_banks
 from bot.services.deps import Deps
-from bot.services.llm import LanguageModel
 from bot.serving.webhook import serving
 from botapi_emulator import BotApiEmulator
-from db.engine import create_engine, create_sessionmaker
 from db.models import CostRecord, GeneratedHint, PracticeSession, Response
-from problems.bank import parse_banks
-from tests.bot.conftest import ChatUser
-from tests.conftest import TRUNCATE_ALL, FakeClock
+from tests.bot.conftest import ChatUser, model_deps
 from tests.fakes.openai_server import FakeOpenAIServer, FakeReply
 from tests.helpers import next_update_id, onboard
 
@@ -50,29 +44,8 @@ async def fake() -> AsyncIterator[FakeOpenAIServer]:
 
 @pytest.fixture
 async def llm_deps(pg_url: str, fake: FakeOpenAIServer, tmp_path: Path) -> AsyncIterator[Deps]:
-    engine = create_engine(pg_url)
-    settings = Settings(
-        _env_file=None,
-        database_url=pg_url,
-        telegram_bot_token="123456:TEST",
-        openai_api_key="sk-test",
-        openai_base_url=fake.base_url,
-        openai_timeout_seconds=1.0,
-        flood_rate_per_second=0,  # test users type faster than people (tests/ops/test_flood.py)
-    )
-    db = create_sessionmaker(engine)
-    clock = FakeClock()
-    tutor = LanguageModel(settings=settings, db=db, clock=clock)
-    bank = tmp_path / "llm.yaml"
-    bank.write_text(BANK, encoding="utf-8")
-    parsed = parse_banks([bank])
-    assert not parsed.errors, parsed.errors
-    await load_banks(db, parsed)
-    yield Deps(db=db, settings=settings, clock=clock, llm=tutor)
-    await tutor.aclose()
-    async with engine.begin() as conn:
-        await conn.execute(TRUNCATE_ALL)
-    await engine.dispose()
+    async with model_deps(pg_url, fake.base_url, BANK, tmp_path) as deps:
+        yield deps
 
 
 @pytest.fixture
