@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -206,6 +207,13 @@ class LocalizedHints(BaseModel):
         return self
 
 
+#: Validation context key for a variant of a template the loader accepted: the answer rules
+#: (readable answer, accept/reject/form consistent) ran at load on its first seeds and on each
+#: new answer shape (problems/templates/checks.py), so the tutor does not run them again on
+#: every variant it draws; the structural rules still run.
+CHECKED_AT_LOAD = "checked_at_load"
+
+
 class ProblemSpec(BaseModel):
     """One validated bank problem (immutable)."""
 
@@ -236,7 +244,7 @@ class ProblemSpec(BaseModel):
         return self.params is not None
 
     @model_validator(mode="after")
-    def _cross_field_rules(self) -> ProblemSpec:
+    def _cross_field_rules(self, info: ValidationInfo) -> ProblemSpec:
         if self.is_template:
             return self  # the rules below are applied to every instantiated variant
         issues: list[Issue] = []
@@ -259,7 +267,7 @@ class ProblemSpec(BaseModel):
                 issues.append((("answer",), f"{_short(self.answer)} is not one of options.en"))
         elif self.options is not None:
             issues.append((("options",), "are only allowed on multiple_choice problems"))
-        if not issues:
+        if not issues and not (info.context or {}).get(CHECKED_AT_LOAD):
             # The answer rules of problems.checking: readable answer, accept/reject/form
             # consistent with it (docs/answers.md).
             issues.extend(((field,), message) for field, message in key_issues(self.answer_key()))

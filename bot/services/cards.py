@@ -9,6 +9,7 @@ item (a problem without parameters) has one variant, seed 0.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -51,7 +52,7 @@ class ProblemCard:
         if row.spec is not None:
             spec = ProblemSpec.model_validate(row.spec)
             if spec.is_template:
-                return cls.from_spec(row.id, instantiate(spec, seed), seed)
+                return cls.from_spec(row.id, instantiate(spec, seed, checked_at_load=True), seed)
             return cls.from_spec(row.id, spec, 0)
         # A row loaded before problems kept their spec (until the bank is loaded again).
         return cls(
@@ -141,7 +142,9 @@ class _Source:
         if self.spec is None:
             assert self.card is not None
             return self.card
-        card = ProblemCard.from_spec(problem_id, instantiate(self.spec, seed), seed)
+        card = ProblemCard.from_spec(
+            problem_id, instantiate(self.spec, seed, checked_at_load=True), seed
+        )
         return replace(card, topic_names=self.names)
 
 
@@ -171,10 +174,11 @@ class ProblemCache:
         return len(ids)
 
     async def get_many(
-        self, session: AsyncSession, variants: list[Variant]
+        self, session: AsyncSession, variants: list[Variant], *, along: Sequence[Variant] = ()
     ) -> dict[Variant, ProblemCard]:
         """The cards of these variants: one query when a problem is not in memory (or has
-        expired), none otherwise."""
+        expired), none otherwise. The problems of ``along`` (the rest of the student's
+        session) are read in that same query when they need it, but not instantiated."""
         now = time.monotonic()
         found: dict[Variant, ProblemCard] = {}
         missing: list[Variant] = []
@@ -189,7 +193,7 @@ class ProblemCache:
         stale = sorted(
             {
                 pid
-                for pid, _seed in missing
+                for pid, _seed in (*missing, *along)
                 if (src := self._sources.get(pid)) is None or now - src[0] >= self._ttl
             }
         )
@@ -216,8 +220,11 @@ class ProblemCache:
         for row in rows:
             self._sources[row.id] = (now, _Source.of(row, names.get((row.grade, row.topic), {})))
 
-    async def get(self, session: AsyncSession, variant: Variant) -> ProblemCard:
-        return (await self.get_many(session, [variant]))[variant]
+    async def get(
+        self, session: AsyncSession, variant: Variant, *, along: Sequence[Variant] = ()
+    ) -> ProblemCard:
+        """One variant's card (see ``get_many`` for ``along``)."""
+        return (await self.get_many(session, [variant], along=along))[variant]
 
     def _remember(self, variant: Variant, entry: tuple[float, ProblemCard]) -> None:
         self._cards.pop(variant, None)

@@ -244,9 +244,9 @@ async def _submit(
             return AnswerOutcome(
                 kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
             )
-        # One query for the whole session when the cache is cold, none when it is warm.
-        cards = await deps.problems.get_many(s, practice.variants)
-        card = cards[practice.current]
+        # Only the variant answered is made (the rest when the student reaches them); the
+        # session's problems are read together, when not in memory (no query when they are).
+        card = await deps.problems.get(s, practice.current, along=practice.variants)
         verdict = _grade_choice(card, choice) if choice is not None else None
         needs: AnswerForm | None = None
         if verdict is None:
@@ -445,9 +445,9 @@ async def _record(
         )
         return AnswerOutcome(kind=kind, lang=lang, card=card, summary=summary)
     next_position = step.position
-    next_card = (await deps.problems.get_many(s, practice.variants))[
-        practice.variants[next_position]
-    ]
+    next_card = await deps.problems.get(
+        s, practice.variants[next_position], along=practice.variants
+    )
     next_view = ProblemView(
         session_id=practice.id,
         position=next_position,
@@ -565,7 +565,7 @@ async def _summary(
 
 
 async def _view(deps: Deps, s: AsyncSession, practice: OpenSession, lang: str) -> ProblemView:
-    card = (await deps.problems.get_many(s, practice.variants))[practice.current]
+    card = await deps.problems.get(s, practice.current, along=practice.variants)
     shown = tuple(
         [
             await hint_text(deps, s, card, lang, level)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from problems.numbers import to_bengali_digits
 from problems.schema import (
+    CHECKED_AT_LOAD,
     FIELD_ERROR_TYPE,
     RULES_ERROR_TYPE,
     ProblemSpec,
@@ -289,19 +290,27 @@ def _pydantic_issues(exc: ValidationError) -> list[Issue]:
     return issues
 
 
-def _build(spec: ProblemSpec, compiled: _Compiled, seed: int, ev: _Evaluator) -> ProblemSpec:
+def _build(
+    spec: ProblemSpec, compiled: _Compiled, seed: int, ev: _Evaluator, checked: bool
+) -> ProblemSpec:
     if compiled.issues:
         loc, message = compiled.issues[0]
         raise TemplateError(message, loc, issues=compiled.issues, fatal=True)
-    return _variant(spec, compiled, _draw(compiled, seed, ev), ev)
+    return _variant(spec, compiled, _draw(compiled, seed, ev), ev, checked)
 
 
 def _variant(
-    spec: ProblemSpec, compiled: _Compiled, names: dict[str, Any], ev: _Evaluator
+    spec: ProblemSpec,
+    compiled: _Compiled,
+    names: dict[str, Any],
+    ev: _Evaluator,
+    checked: bool = False,
 ) -> ProblemSpec:
     rendered = _render_all(compiled, names, ev)
     try:
-        return ProblemSpec.model_validate(_spec_data(spec, rendered))
+        return ProblemSpec.model_validate(
+            _spec_data(spec, rendered), context={CHECKED_AT_LOAD: True} if checked else None
+        )
     except ValidationError as exc:
         issues = _pydantic_issues(exc)
         loc, message = issues[0] if issues else ((), str(exc))
@@ -317,22 +326,25 @@ def prepare(spec: ProblemSpec) -> None:
         _compiled(spec)
 
 
-def instantiate(spec: ProblemSpec, seed: int) -> ProblemSpec:
+def instantiate(spec: ProblemSpec, seed: int, *, checked_at_load: bool = False) -> ProblemSpec:
     """Return variant ``seed`` of a template as a plain problem (an item is returned as is).
 
     Deterministic: the same template and seed always give the same problem, in any
     process. Raises :class:`TemplateError` if the template is broken or this seed fails.
-    The last few thousand variants made are remembered, so asking again for the variant a
-    student is working on (for the verdict, a hint, ...) costs microseconds.
+    ``checked_at_load``: the template comes from a loaded bank, whose loader ran the answer
+    rules on it (see ``CHECKED_AT_LOAD``), so only the structural rules run here; the tutor
+    draws its variants this way. The last few thousand variants made are remembered, so
+    asking again for the variant a student is working on (for the verdict, a hint, ...)
+    costs microseconds.
     """
     if not spec.is_template:
         return spec
     compiled = _compiled(spec)
-    key = (compiled.key, seed)
+    key = (compiled.key, seed, checked_at_load)
     variant = _VARIANTS.get(key)
     if variant is not None:
         return variant
-    variant = _build(spec, compiled, seed, _evaluator())
+    variant = _build(spec, compiled, seed, _evaluator(), checked_at_load)
     with _CACHE_LOCK:
         _VARIANTS[key] = variant
         while len(_VARIANTS) > _VARIANT_CACHE_SIZE:
@@ -341,4 +353,4 @@ def instantiate(spec: ProblemSpec, seed: int) -> ProblemSpec:
 
 
 _VARIANT_CACHE_SIZE = 4096
-_VARIANTS: OrderedDict[tuple[tuple[str, str], int], ProblemSpec] = OrderedDict()
+_VARIANTS: OrderedDict[tuple[tuple[str, str], int, bool], ProblemSpec] = OrderedDict()

@@ -77,6 +77,22 @@ def test_instantiate_gives_a_plain_valid_problem() -> None:
     assert variant.answer_type is AnswerType.NUMERIC
 
 
+def test_the_tutor_draws_without_rerunning_the_answer_rules_the_loader_ran() -> None:
+    # An accepted answer that does not equal the answer: the loader's answer rules reject it.
+    spec = template(accept=["{a + b + 1}"])
+    with pytest.raises(TemplateError, match="not equivalent to the answer"):
+        instantiate(spec, 3)
+    assert any("not equivalent" in message for _loc, message in validate_template(spec))
+    # The tutor draws variants of loaded templates (checked at load): only structure is
+    # checked per variant, so a draw costs no grading of its own accept list.
+    variant = instantiate(spec, 3, checked_at_load=True)
+    assert variant.accept == [str(int(variant.answer) + 1)]
+    # Structure still is: a variant with an empty question is refused either way.
+    empty = template(question={"en": "{'' if a < 100 else 'x'}", "bn": "প্রশ্ন"})
+    with pytest.raises(TemplateError, match="empty"):
+        instantiate(empty, 3, checked_at_load=True)
+
+
 def test_an_item_is_returned_unchanged() -> None:
     item = ProblemSpec.model_validate(
         {
