@@ -155,6 +155,25 @@ def test_bengali_has_no_latin_digits_and_no_refrigerator() -> None:
     assert not [k for k, m in bn.items() if "ফ্রিজ" in "".join(_forms(m.string))]
 
 
+# A case ending after a number, symbol, placeholder or Latin letter takes a hyphen (Bangla
+# Academy spelling): ৮০-এর, {name}-এর, {time}-এ, x-এর; never "৮০ এর".
+UNHYPHENATED = re.compile(
+    r"(?<=[0-9A-Za-z\u09E6-\u09EF%)}\]²³°])\s(এর|এ|তে|কে)(?=[\s,।?!;:\"'’)])"
+)
+
+
+def test_bengali_case_endings_after_numbers_are_hyphenated() -> None:
+    bn = _entries(_catalogs()["bn"])
+    assert {k for k, m in bn.items() if UNHYPHENATED.search(" ".join(_forms(m.string)))} == set()
+    bank = {
+        f"{path.name}:{text[: m.start()].count(chr(10)) + 1}"
+        for path in sorted((ROOT / "problems" / "bank").glob("*.yaml"))
+        for text in [path.read_text(encoding="utf-8")]
+        for m in UNHYPHENATED.finditer(text)
+    }
+    assert bank == set()
+
+
 @pytest.mark.parametrize(
     ("lang", "n", "expected"),
     [
