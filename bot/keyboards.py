@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.practice import ProblemView
-from bot.texts import GRADES, OPTION_LETTERS, t
+from bot.texts import GRADE_NUMBERS, LANGUAGES, grade_name, language_name, option_letters, t
 from problems.types import AnswerType
 
 LANGUAGE = "lang"
@@ -60,8 +60,8 @@ def language_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("English", callback_data=f"{LANGUAGE}:en"),
-                InlineKeyboardButton("বাংলা", callback_data=f"{LANGUAGE}:bn"),
+                InlineKeyboardButton(language_name(code), callback_data=f"{LANGUAGE}:{code}")
+                for code in LANGUAGES
             ]
         ]
     )
@@ -71,8 +71,8 @@ def grade_keyboard(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(names[lang], callback_data=f"{GRADE}:{grade}")
-                for grade, names in GRADES.items()
+                InlineKeyboardButton(grade_name(lang, grade), callback_data=f"{GRADE}:{grade}")
+                for grade in GRADE_NUMBERS
             ]
         ]
     )
@@ -113,7 +113,7 @@ def problem_keyboard(view: ProblemView, lang: str) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     card = view.card
     if card.answer_type is AnswerType.MULTIPLE_CHOICE:
-        letters = OPTION_LETTERS[lang]
+        letters = option_letters(lang)
         for index, option in enumerate(card.options[lang]):
             label = f"{letters[index]}) {option}"
             rows.append([InlineKeyboardButton(label, callback_data=_step(ANSWER, view, index))])
@@ -121,7 +121,7 @@ def problem_keyboard(view: ProblemView, lang: str) -> InlineKeyboardMarkup:
     if view.hints_used < 3:
         tools.append(
             InlineKeyboardButton(
-                t(lang, "hint_button", used=view.hints_used),
+                t(lang, "hint_button", left=3 - view.hints_used),
                 callback_data=_step(HINT, view, view.hints_used + 1),
             )
         )

@@ -18,7 +18,7 @@ from bot.services.practice import AnswerOutcome, ProblemView, SessionSummary
 from bot.services.progress import Progress, TopicProgress
 from bot.services.stats import Stats
 from bot.services.summaries import REPORT_DAYS, ChildReport, ParentReport, TeacherReport
-from bot.texts import grade_name, localize_number, t, topic_name
+from bot.texts import grade_name, localize_number, t, tn, topic_name
 from problems.checking import example_answer
 from problems.types import AnswerForm, AnswerType
 
@@ -75,18 +75,12 @@ def needs_form_text(outcome: AnswerOutcome) -> str:
 
 def summary_lines(summary: SessionSummary, lang: str) -> list[str]:
     lines = [
-        t(
-            lang,
-            "session_done",
-            correct=summary.correct,
-            total=summary.total,
-            hints=summary.hints,
-        ),
-        t(lang, "streak", current=summary.streak_current, longest=summary.streak_longest),
+        tn(lang, "session_done", summary.hints, correct=summary.correct, total=summary.total),
+        tn(lang, "streak", summary.streak_current, longest=summary.streak_longest),
     ]
     if summary.used_freeze:
         lines.append(t(lang, "freeze_used"))
-    lines.extend(t(lang, "milestone", days=days) for days in summary.new_milestones)
+    lines.extend(tn(lang, "milestone", days) for days in summary.new_milestones)
     return lines
 
 
@@ -100,8 +94,13 @@ def verdict_message(outcome: AnswerOutcome) -> str:
     elif outcome.kind == "retry":
         return t(lang, "try_again")
     else:
-        key = "skipped" if outcome.kind == "skipped" else "reveal"
-        lines = [t(lang, key, answer=card.answer_display(lang))]
+        lines = [
+            t(
+                lang,
+                "skipped" if outcome.kind == "skipped" else "reveal",
+                answer=card.answer_display(lang),
+            )
+        ]
     explanation = card.explanation.get(lang)
     if explanation and outcome.kind != "correct":
         lines.append(t(lang, "explanation", text=explanation))
@@ -120,11 +119,11 @@ def percent(value: int | None, lang: str) -> str:
 
 def child_text(child: ChildReport, lang: str) -> str:
     lines = [
-        t(
+        tn(
             lang,
             "summary_child",
+            child.streak_current,
             name=child.name,
-            current=child.streak_current,
             longest=child.streak_longest,
             days="".join(PRACTISED if day else MISSED for day in child.days),
             solved=child.solved,
@@ -147,12 +146,13 @@ def child_text(child: ChildReport, lang: str) -> str:
     return "\n".join(lines)
 
 
-def parent_text(report: ParentReport, *, header: str = "summary_header") -> str:
-    """Every linked child's last seven days; ``header`` names the occasion (asked, weekly…)."""
+def parent_text(report: ParentReport, *, header: str | None = None) -> str:
+    """Every linked child's last seven days; ``header`` names the occasion (weekly, daily…),
+    else it is the one a parent who asks sees."""
     lang = report.lang
     if not report.children:
         return t(lang, "summary_no_children")
-    parts = [t(lang, header, days=REPORT_DAYS)]
+    parts = [t(lang, header) if header else tn(lang, "summary_header", REPORT_DAYS)]
     parts.extend(child_text(child, lang) for child in report.children)
     parts.append(t(lang, "summary_legend"))
     return "\n\n".join(parts)
@@ -175,12 +175,7 @@ def class_text(report: TeacherReport, *, header: str | None = None) -> str:
     parts = [t(lang, header)] if header else []
     for school_class in report.classes:
         lines = [
-            t(
-                lang,
-                "class_report_header",
-                name=school_class.name,
-                count=len(school_class.students),
-            )
+            tn(lang, "class_report_header", len(school_class.students), name=school_class.name)
         ]
         for student in school_class.students:
             lines.append(
@@ -206,9 +201,10 @@ def class_text(report: TeacherReport, *, header: str | None = None) -> str:
 
 
 def stats_text(stats: Stats, lang: str) -> str:
-    return t(
+    return tn(
         lang,
         "stats",
+        stats.answers,
         students=stats.students,
         parents=stats.parents,
         teachers=stats.teachers,
@@ -217,7 +213,6 @@ def stats_text(stats: Stats, lang: str) -> str:
         sessions=stats.sessions_completed,
         sessions_today=stats.sessions_completed_today,
         accuracy=percent(stats.accuracy, lang),
-        answers=stats.answers,
         reminders=stats.reminders_sent,
         reminders_today=stats.reminders_sent_today,
         cost=stats.llm_cost_today.quantize(Decimal("0.0001")),
@@ -271,7 +266,7 @@ def progress_text(progress: Progress) -> str:
         "",
         *topic_lines(progress.topics, lang),
         "",
-        t(lang, "streak", current=progress.streak_current, longest=progress.streak_longest),
+        tn(lang, "streak", progress.streak_current, longest=progress.streak_longest),
         t(lang, "progress_week", solved=progress.solved_this_week),
     ]
     if progress.topics and all(p.level == "mastered" for p in progress.topics):
@@ -313,8 +308,10 @@ def placement_message(outcome: PlacementOutcome) -> Message:
         else:
             slug, names = outcome.start_topic
             topic = topic_name(lang, slug, names)
-            key = "placement_done" if outcome.known else "placement_done_start"
-            lines.append(t(lang, key, known=outcome.known, topic=topic))
+            if outcome.known:
+                lines.append(tn(lang, "placement_done", outcome.known, topic=topic))
+            else:
+                lines.append(t(lang, "placement_done_start", topic=topic))
     elif outcome.kind == "no_problems":
         lines.append(t(lang, "no_problems", grade="—"))
     else:

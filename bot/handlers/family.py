@@ -11,7 +11,7 @@ from bot import keyboards, messages
 from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
 from bot.handlers.teacher import show_class_invite
 from bot.services import families, privacy, summaries
-from bot.texts import t
+from bot.texts import N_, t, tn
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +33,10 @@ async def on_invite(update: Update, context: Context) -> None:
         return
     await reply(
         update,
-        t(
+        tn(
             invite.lang,
             "invite_link",
-            hours=deps.settings.invite_ttl_hours,
+            deps.settings.invite_ttl_hours,
             link=_link(context, invite.payload),
         ),
     )
@@ -62,12 +62,12 @@ async def on_start_link(update: Update, context: Context) -> None:
         await _tell_child(context, outcome.child_telegram_id, outcome.child_lang)
         return
     key = {
-        "already_linked": "parent_already_linked",
-        "used": "link_used",
-        "expired": "link_expired",
-        "throttled": "link_throttled",
-        "own_link": "link_own",
-    }.get(outcome.kind, "link_invalid")
+        "already_linked": N_("parent_already_linked"),
+        "used": N_("link_used"),
+        "expired": N_("link_expired"),
+        "throttled": N_("link_throttled"),
+        "own_link": N_("link_own"),
+    }.get(outcome.kind, N_("link_invalid"))
     await reply(update, t(lang, key, name=outcome.child_name))
 
 
@@ -153,7 +153,7 @@ async def on_unlink(update: Update, context: Context) -> None:
     if menu.parents:
         await reply(
             update,
-            t(lang, "unlink_student_confirm", count=menu.parents),
+            tn(lang, "unlink_student_confirm", menu.parents),
             keyboards.unlink_parents_keyboard(lang),
         )
     if menu.children:
@@ -176,10 +176,10 @@ async def on_unlink_button(update: Update, context: Context) -> None:
         language_code=_language_code(update),
     )
     key = {
-        "parents": "unlink_done_student",
-        "child": "unlink_done_parent",
-        "nothing": "unlink_nothing",
-    }.get(outcome.kind, "unlink_not_linked")
+        "parents": N_("unlink_done_student"),
+        "child": N_("unlink_done_parent"),
+        "nothing": N_("unlink_nothing"),
+    }.get(outcome.kind, N_("unlink_not_linked"))
     await edit_or_reply(update, t(outcome.lang, key, name=outcome.name))
 
 
@@ -204,11 +204,11 @@ async def on_delete_my_data(update: Update, context: Context) -> None:
         await reply(update, t(lang, "delete_nothing"))
         return
     key = (
-        "delete_confirm_student"
+        N_("delete_confirm_student")
         if holdings.student
-        else "delete_confirm_parent"
+        else N_("delete_confirm_parent")
         if holdings.guardian
-        else "delete_confirm_teacher"
+        else N_("delete_confirm_teacher")
     )
     await reply(update, t(lang, key), keyboards.delete_keyboard(lang))
 
@@ -225,5 +225,6 @@ async def on_delete_button(update: Update, context: Context) -> None:
         await edit_or_reply(update, t(done.lang, "delete_nothing"))
         return
     # Parents and teachers hear the same words.
-    key = "delete_done_student" if done.student else "delete_done_parent"
-    await edit_or_reply(update, t(done.lang, key))
+    await edit_or_reply(
+        update, t(done.lang, "delete_done_student" if done.student else "delete_done_parent")
+    )

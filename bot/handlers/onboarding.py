@@ -12,7 +12,7 @@ from bot.services import students
 from bot.services.deps import Deps
 from bot.services.placement import MAX_PROBLEMS
 from bot.services.students import Profile
-from bot.texts import bn_digits, grade_name, t
+from bot.texts import N_, bn_digits, grade_name, t, tn
 
 
 async def prompt_next_step(update: Update, profile: Profile) -> None:
@@ -43,7 +43,7 @@ async def on_start(update: Update, context: Context) -> None:
     lang = profile.language
     await reply(
         update,
-        t(lang, "welcome_back", name=profile.name, current=profile.streak_current),
+        tn(lang, "welcome_back", profile.streak_current, name=profile.name),
         keyboards.practice_keyboard(lang),
     )
 
@@ -176,8 +176,8 @@ async def on_settings_button(update: Update, context: Context) -> None:
 def onboarded_message(deps: Deps, profile: Profile) -> tuple[str, InlineKeyboardMarkup]:
     """All set: practise now, or first the placement check (or not now)."""
     lang = profile.language
-    text = t(lang, "onboarded", name=profile.name, count=deps.settings.problems_per_session)
-    offer = t(lang, "placement_offer", count=MAX_PROBLEMS)
+    text = tn(lang, "onboarded", deps.settings.problems_per_session, name=profile.name)
+    offer = tn(lang, "placement_offer", MAX_PROBLEMS)
     return f"{text}\n\n{offer}", placement_handlers.offer_keyboard(lang)
 
 
@@ -190,8 +190,8 @@ async def on_requested_input(update: Update, context: Context, text: str) -> Non
         return
     lang = profile.language
     if outcome.kind == "bad_name":
-        key = {"link": "name_refused_link", "letters": "name_refused_letters"}.get(
-            outcome.name_problem or "", "bad_name"
+        key = {"link": N_("name_refused_link"), "letters": N_("name_refused_letters")}.get(
+            outcome.name_problem or "", N_("bad_name")
         )
         await reply(update, t(lang, key))
     elif outcome.kind == "bad_reminder":

@@ -22,7 +22,7 @@ from bot.handlers.placement import on_placement_answer
 from bot.services import practice, progress
 from bot.services.practice import AnswerOutcome, PracticeOutcome
 from bot.serving import metrics
-from bot.texts import grade_name, t
+from bot.texts import N_, grade_name, t, tn
 
 MAX_ANSWER_LENGTH = 300
 
@@ -56,10 +56,10 @@ async def show_practice(update: Update, context: Context, outcome: PracticeOutco
         assert outcome.summary is not None
         lines = [t(lang, "already_done")]
         lines.append(
-            t(
+            tn(
                 lang,
                 "streak",
-                current=outcome.summary.streak_current,
+                outcome.summary.streak_current,
                 longest=outcome.summary.streak_longest,
             )
         )
@@ -71,7 +71,7 @@ async def show_practice(update: Update, context: Context, outcome: PracticeOutco
         if outcome.resumed:
             notes.append(t(lang, "resuming"))
         if outcome.short_of is not None:
-            notes.append(t(lang, "short_session", count=outcome.short_of))
+            notes.append(tn(lang, "short_session", outcome.short_of))
         if notes:
             text = "\n".join(notes) + "\n\n" + text
         await reply(update, text, markup)
@@ -207,7 +207,7 @@ async def on_hint_button(update: Update, context: Context) -> None:
         on_model_call=before_model,
     )
     lang = outcome.lang
-    popup = {"exhausted": "no_more_hints", "stale": "stale_button"}.get(outcome.kind)
+    popup = {"exhausted": N_("no_more_hints"), "stale": N_("stale_button")}.get(outcome.kind)
     if not answered:
         await query.answer(t(lang, popup) if popup else None)
     if outcome.kind == "shown" and outcome.problem is not None:

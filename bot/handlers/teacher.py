@@ -9,7 +9,7 @@ from bot.handlers import misc
 from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
 from bot.services import classes, summaries
 from bot.services.classes import ClassInvite, ClassLink
-from bot.texts import t
+from bot.texts import N_, t, tn
 
 
 def _language_code(update: Update) -> str | None:
@@ -24,7 +24,7 @@ async def _teacher_language(update: Update, context: Context) -> str | None:
 
 def _link_text(context: Context, link: ClassLink, key: str) -> str:
     url = f"https://t.me/{context.bot.username}?start={link.payload}"
-    return t(link.lang, key, name=link.name, days=classes.CLASS_LINK_DAYS, link=url)
+    return tn(link.lang, key, classes.CLASS_LINK_DAYS, name=link.name, link=url)
 
 
 async def on_new_class(update: Update, context: Context) -> None:
@@ -38,7 +38,7 @@ async def on_new_class(update: Update, context: Context) -> None:
         refused = link.kind == "bad_name" and name.strip()
         await reply(update, t(link.lang, "class_name_refused" if refused else "newclass_usage"))
         return
-    await reply(update, _link_text(context, link, "class_created"))
+    await reply(update, _link_text(context, link, N_("class_created")))
 
 
 async def on_class(update: Update, context: Context) -> None:
@@ -83,7 +83,7 @@ async def on_class_link_button(update: Update, context: Context) -> None:
     if link.kind != "created":
         await reply(update, t(link.lang, "class_none"))
         return
-    await reply(update, _link_text(context, link, "class_link"))
+    await reply(update, _link_text(context, link, N_("class_link")))
 
 
 async def show_class_invite(update: Update, context: Context, token: str) -> None:
@@ -107,12 +107,12 @@ async def show_class_invite(update: Update, context: Context, token: str) -> Non
 
 def _invite_text(invite: ClassInvite) -> str:
     key = {
-        "joined": "class_joined",
-        "already_member": "class_already_member",
-        "not_student": "class_need_student",
-        "expired": "class_link_expired",
-        "throttled": "link_throttled",
-    }.get(invite.kind, "class_link_invalid")
+        "joined": N_("class_joined"),
+        "already_member": N_("class_already_member"),
+        "not_student": N_("class_need_student"),
+        "expired": N_("class_link_expired"),
+        "throttled": N_("link_throttled"),
+    }.get(invite.kind, N_("class_link_invalid"))
     return t(invite.lang, key, name=invite.class_name)
 
 

@@ -22,7 +22,7 @@ from bot.keyboards import practice_keyboard
 from bot.services import deliveries, reminders
 from bot.services.deps import Deps
 from bot.services.reminders import DueReminder
-from bot.texts import t
+from bot.texts import t, tn
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def reminder_text(due: DueReminder, *, count: int) -> str:
     """The reminder in the student's language: the streak warning when today decides it."""
     if due.streak_at_risk:
         return t(due.language, "reminder_streak", name=due.name, current=due.streak_current)
-    return t(due.language, "reminder", name=due.name, count=count)
+    return tn(due.language, "reminder", count, name=due.name)
 
 
 async def _remind(

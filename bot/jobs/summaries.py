@@ -22,15 +22,16 @@ from bot.jobs.sender import RateLimitedSender
 from bot.services import classes, summaries
 from bot.services.deps import Deps
 from bot.services.summaries import DueSummary
+from bot.texts import N_
 
 logger = logging.getLogger(__name__)
 
 CONCURRENCY = 10
 _HEADERS = {
-    "weekly_parent": "weekly_summary_header",
-    "daily_parent": "daily_summary_header",
-    "weekly_class": "weekly_class_header",
-    "weekly_group": "weekly_class_header",
+    "weekly_parent": N_("weekly_summary_header"),
+    "daily_parent": N_("daily_summary_header"),
+    "weekly_class": N_("weekly_class_header"),
+    "weekly_group": N_("weekly_class_header"),
 }
 
 

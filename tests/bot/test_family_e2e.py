@@ -95,7 +95,7 @@ async def test_summary_in_bengali_settings_and_unlink_both_sides(
 
     report, settings = await parent.send("/summary", expect=2)
     assert report.startswith("📊 গত ৭ দিনের অগ্রগতি")
-    assert "👤 Rafi\n🔥 ধারাবাহিকতা: ১ দিন (সর্বোচ্চ ১)" in report
+    assert "👤 Rafi\n🔥 টানা অনুশীলন: ১ দিন (সবচেয়ে বেশি ১ দিন)" in report
     assert "📅 ▫️▫️▫️▫️▫️▫️✅  (পুরোনো → আজ)" in report
     assert "✅ সমাধান: ৫টি · 🎯 সঠিকতা: ১০০% · 💡 সংকেত: ১টি" in report
     # The per-topic picture: the first session touched the first three topics of the class
@@ -119,7 +119,7 @@ async def test_summary_in_bengali_settings_and_unlink_both_sides(
 
     await link_parent(e2e_deps, student.id, 9302)
     (confirm,) = await student.send("/unlink")
-    assert confirm.startswith("Unlink the 1 parent(s) who follow you?")
+    assert confirm.startswith("Unlink the parent who follows you?")
     (cancelled,) = await student.tap("Cancel")
     assert cancelled == "OK, nothing was changed."
     assert await _count(e2e_deps, GuardianLink) == 1

@@ -105,6 +105,6 @@ async def test_progress_in_bengali(bot: BotApiEmulator, e2e_deps: Deps) -> None:
     assert f"🟢 {syllabus[0].name_bn} — পরিচিত" in text
     assert f"⚪ {syllabus[3].name_bn} — শুরু হয়নি" in text
     assert "📅 এই সপ্তাহে সমাধান করেছ: ৫টি" in text
-    assert "🔥 ধারাবাহিকতা: ১ দিন" in text
+    assert "🔥 টানা অনুশীলন: ১ দিন" in text
     assert "👉 এরপর:" in text
     assert not any(ch.isdigit() and ch.isascii() for ch in text)

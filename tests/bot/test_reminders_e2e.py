@@ -81,7 +81,7 @@ def test_reminder_texts_in_both_languages() -> None:
     due = DueReminder(1, 2, "Rahim", "bn", dt.date(2026, 3, 10), 12, streak_at_risk=False)
     assert reminder_text(due, count=5) == "⏰ হাই Rahim! আজকের ৫টি সমস্যা তোমার জন্য অপেক্ষা করছে।"
     at_risk = DueReminder(1, 2, "Rahim", "bn", dt.date(2026, 3, 10), 12, streak_at_risk=True)
-    assert "🔥 ১২ দিনের" in reminder_text(at_risk, count=5)
+    assert "🔥 টানা ১২ দিনের" in reminder_text(at_risk, count=5)
     english = DueReminder(1, 2, "Mina", "en", dt.date(2026, 3, 10), 4, streak_at_risk=True)
     assert reminder_text(english, count=5).startswith("⏰ Hi Mina! Your 🔥 4-day streak")
 

@@ -318,7 +318,7 @@ async def test_names_that_would_be_links_or_lookalikes_are_refused_kindly(
     full = "মোছাম্মৎ ফাতেমাতুজ্জোহরা আক্তার র\u200d্যাবেয়া চৌধুরী সিদ্দিকা খানম"
     assert 32 < len(full) <= 64
     (saved,) = await child.send(full)
-    assert saved.startswith(f"সব ঠিক আছে, {full}!")
+    assert saved.startswith(f"সব প্রস্তুত, {full}!")
     async with e2e_deps.db() as s:
         assert await s.scalar(select(Student.name)) == full
 

@@ -51,7 +51,7 @@ async def test_onboarding_in_bengali(bot: BotApiEmulator, e2e_deps: Deps) -> Non
     assert "Rahim" in name_prompt[0]
     await user.tap("অন্য নাম")
     done = await user.send("রাফি")
-    assert done[0].startswith("সব ঠিক আছে, রাফি!")
+    assert done[0].startswith("সব প্রস্তুত, রাফি!")
     assert "৫টি" in done[0]
     async with e2e_deps.db() as s:
         student = await s.scalar(select(Student).where(Student.telegram_id == 7001))
@@ -68,7 +68,7 @@ async def test_full_session_right_wrong_unreadable_bengali_hint_skip(
     user = ChatUser(bot, 7002, language_code="bn")
     await _onboard(user, bengali=True)
     first = await user.tap("অনুশীলন")
-    assert first[0].startswith("সমস্যা ১/৫")
+    assert first[0].startswith("৫টির মধ্যে ১ নম্বর সমস্যা")
 
     # Problem 1: unreadable, then a hint, then right in Bengali digits (or the option).
     card, _ = await _current_card(e2e_deps, user.id)
@@ -82,7 +82,7 @@ async def test_full_session_right_wrong_unreadable_bengali_hint_skip(
         answer = "কখগঘ"[card.answer_key.options_en.index(card.answer_key.answer)]
     reply = await user.send(answer)
     assert reply[0].startswith("✅ সঠিক!")
-    assert "সমস্যা ২/৫" in reply[0]
+    assert "৫টির মধ্যে ২ নম্বর সমস্যা" in reply[0]
 
     # Problem 2: wrong twice → the answer is revealed, then problem 3.
     card, _ = await _current_card(e2e_deps, user.id)
@@ -92,14 +92,14 @@ async def test_full_session_right_wrong_unreadable_bengali_hint_skip(
     assert (await user.send(wrong))[0].startswith("❌ হয়নি")
     revealed = await user.send(wrong)
     assert revealed[0].startswith("❌ এবার হলো না। সঠিক উত্তর")
-    assert "সমস্যা ৩/৫" in revealed[0]
+    assert "৫টির মধ্যে ৩ নম্বর সমস্যা" in revealed[0]
 
     # Problems 3–5: skip all; the session ends with the score and a streak of 1.
     await user.tap("বাদ দাও")
     await user.tap("বাদ দাও")
     final = await user.tap("বাদ দাও")
     assert "আজকের অনুশীলন শেষ! ৫টির মধ্যে ১টি সঠিক" in final[0]
-    assert "ধারাবাহিকতা: ১ দিন" in final[0]
+    assert "টানা অনুশীলন: ১ দিন" in final[0]
 
     responses = await _responses(e2e_deps)
     assert [(r.is_correct, r.grader) for r in responses] == [

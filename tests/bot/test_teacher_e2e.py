@@ -76,7 +76,7 @@ async def test_class_link_consent_class_view_and_group_post(
     # Each student's topics in syllabus order: Nila's first session (all right first time)
     # made the first two topics familiar and started the third.
     assert view.splitlines()[:5] == [
-        "🏫 7B Maths · students: 2 · this week",
+        "🏫 7B Maths · 2 students · this week",
         "Arif — 🔥0 · 📅0/7 · ✅0",
         "   " + "⚪" * topics,
         "Nila — 🔥1 · 📅1/7 · ✅5",
@@ -115,7 +115,7 @@ async def test_teacher_with_several_classes_names_one_for_the_group(
     assert choose.params["text"].endswith("one of: 6A, 7B")
     bot.push_message(TEACHER, "/postsummary 7b", chat_id=GROUP, chat_type="group")
     calls = await bot.wait_for("sendMessage", chat_id=GROUP, count=2)
-    assert calls[-1].params["text"].startswith("🏫 7B · students: 0 · this week")
+    assert calls[-1].params["text"].startswith("🏫 7B · 0 students · this week")
     async with e2e_deps.db() as s:
         rows = (await s.execute(select(SchoolClass.name, SchoolClass.group_chat_id))).all()
     assert sorted((name, chat) for name, chat in rows) == [("6A", None), ("7B", GROUP)]
