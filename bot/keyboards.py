@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.practice import ProblemView
 from bot.texts import GRADES, OPTION_LETTERS, t
+from bot.timewords import time_in_words
 from problems.types import AnswerType
 
 LANGUAGE = "lang"
@@ -23,6 +24,12 @@ PRACTICE = "go"
 ANSWER = "ans"
 HINT = "hint"
 SKIP = "skip"
+MORE = "more"
+REMINDER = "rem"
+# The extra of a skip button's data that confirms it (the first tap only asks).
+SKIP_CONFIRMED = 1
+# The extra of the hint button once every level is shown: it stays in place, says so.
+NO_MORE_HINTS = 4
 
 _CALLBACK = re.compile(r"^([a-z]{2,5})(?::([a-z0-9]{1,8}))?(?::(\d{1,12}):(\d{1,2})(?::(\d))?)?$")
 
@@ -93,6 +100,47 @@ def practice_keyboard(lang: str) -> InlineKeyboardMarkup:
     )
 
 
+def more_practice_keyboard(lang: str) -> InlineKeyboardMarkup:
+    """Today's session is done: another set, for learning (not for the streak)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(lang, "more_button"), callback_data=MORE)]]
+    )
+
+
+def reminder_choice_keyboard(lang: str, hour: int, minute: int) -> InlineKeyboardMarkup:
+    """A 12-hour time without am/pm: the evening and the morning one, in words."""
+    evening, morning = (hour % 12) + 12, hour % 12
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    time_in_words(lang, evening, minute),
+                    callback_data=f"{REMINDER}:{evening:02d}{minute:02d}",
+                ),
+                InlineKeyboardButton(
+                    time_in_words(lang, morning, minute),
+                    callback_data=f"{REMINDER}:{morning:02d}{minute:02d}",
+                ),
+            ]
+        ]
+    )
+
+
+def skip_confirm_keyboard(session_id: int, position: int, lang: str) -> InlineKeyboardMarkup:
+    """Skipping shows the answer: one more tap to be sure (Back sits where Skip was)."""
+    data = f"{SKIP}:s:{session_id}:{position}"
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, "skip_yes_button"), callback_data=f"{data}:{SKIP_CONFIRMED}"
+                ),
+                InlineKeyboardButton(t(lang, "skip_back_button"), callback_data=PRACTICE),
+            ]
+        ]
+    )
+
+
 def settings_keyboard(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
@@ -109,7 +157,10 @@ def settings_keyboard(lang: str) -> InlineKeyboardMarkup:
 
 
 def problem_keyboard(view: ProblemView, lang: str) -> InlineKeyboardMarkup:
-    """Option buttons (multiple choice), then Hint (while hints remain) and Skip."""
+    """Option buttons (multiple choice), then Hint and Skip.
+
+    The Hint button stays in its place when the hints run out ("no more hints"), so a tap
+    on the same spot never lands on Skip."""
     rows: list[list[InlineKeyboardButton]] = []
     card = view.card
     if card.answer_type is AnswerType.MULTIPLE_CHOICE:
@@ -123,6 +174,12 @@ def problem_keyboard(view: ProblemView, lang: str) -> InlineKeyboardMarkup:
             InlineKeyboardButton(
                 t(lang, "hint_button", used=view.hints_used),
                 callback_data=_step(HINT, view, view.hints_used + 1),
+            )
+        )
+    else:
+        tools.append(
+            InlineKeyboardButton(
+                t(lang, "hints_used_up_button"), callback_data=_step(HINT, view, NO_MORE_HINTS)
             )
         )
     tools.append(InlineKeyboardButton(t(lang, "skip_button"), callback_data=_step(SKIP, view)))

@@ -31,7 +31,7 @@ def problem_message(view: ProblemView, lang: str) -> Message:
     lines = [
         t(
             lang,
-            "problem_header",
+            "extra_header" if view.extra else "problem_header",
             number=view.position + 1,
             total=view.total,
             topic=topic_name(lang, card.topic, card.topic_names),
@@ -40,7 +40,9 @@ def problem_message(view: ProblemView, lang: str) -> Message:
         card.question[lang],
     ]
     for level, hint in enumerate(view.hints_shown, start=1):
-        lines.append(t(lang, "hint_line", level=level, text=hint or t(lang, "hint_unavailable")))
+        # No hint in the bank or from the model: a generic ladder that goes a step deeper.
+        text = hint or t(lang, f"hint_generic_{min(level, 3)}")
+        lines.append(t(lang, "hint_line", level=level, text=text))
     lines.append("")
     if card.answer_type is AnswerType.MULTIPLE_CHOICE:
         lines.append(t(lang, "choose_option"))
@@ -74,6 +76,12 @@ def needs_form_text(outcome: AnswerOutcome) -> str:
 
 
 def summary_lines(summary: SessionSummary, lang: str) -> list[str]:
+    if summary.extra:
+        return [
+            t(lang, "extra_done", correct=summary.correct, total=summary.total),
+            t(lang, "streak", current=summary.streak_current, longest=summary.streak_longest),
+            t(lang, "more_offer"),
+        ]
     lines = [
         t(
             lang,
@@ -87,7 +95,18 @@ def summary_lines(summary: SessionSummary, lang: str) -> list[str]:
     if summary.used_freeze:
         lines.append(t(lang, "freeze_used"))
     lines.extend(t(lang, "milestone", days=days) for days in summary.new_milestones)
+    lines.append(t(lang, "more_offer"))
     return lines
+
+
+def today_done_message(summary: SessionSummary, lang: str) -> Message:
+    """Today's session is done: say so, with the streak, and offer more practice."""
+    lines = [
+        t(lang, "today_done"),
+        t(lang, "streak", current=summary.streak_current, longest=summary.streak_longest),
+        t(lang, "more_offer"),
+    ]
+    return "\n".join(lines), keyboards.more_practice_keyboard(lang)
 
 
 def verdict_message(outcome: AnswerOutcome) -> str:

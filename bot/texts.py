@@ -754,6 +754,67 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "🐢 Slow down, please! Wait a few seconds, then send your message again.",
         "bn": "🐢 একটু আস্তে! কয়েক সেকেন্ড অপেক্ষা করো, তারপর আবার পাঠাও।",
     },
+    # --- chat branch ---
+    # Extra practice after the day's session (it counts for learning, not for the streak).
+    "more_button": {"en": "➕ More practice", "bn": "➕ আরও অনুশীলন"},
+    "today_done": {
+        "en": "✅ Today's practice is done. Well done!",
+        "bn": "✅ আজকের অনুশীলন শেষ। শাবাশ!",
+    },
+    "more_offer": {
+        "en": "Want more? Tap “More practice” for another set. Today already counts for your "
+        "streak.",
+        "bn": "আরও করতে চাও? আরেক সেট সমস্যার জন্য “আরও অনুশীলন” বোতামে চাপ দাও। আজকের দিনটি "
+        "টানা দিনের হিসাবে আগেই গোনা হয়ে গেছে।",
+    },
+    "extra_header": {
+        "en": "Extra practice · problem {number} of {total} · {topic}",
+        "bn": "বাড়তি অনুশীলন · {total}টির মধ্যে {number} নম্বর সমস্যা · {topic}",
+    },
+    "extra_done": {
+        "en": "🎯 Extra set done! You got {correct} of {total} right.",
+        "bn": "🎯 বাড়তি সেট শেষ! {total}টির মধ্যে {correct}টি সঠিক।",
+    },
+    # Hints and skipping: the buttons keep their places; a skip asks once more.
+    "hints_used_up_button": {"en": "💡 No more hints", "bn": "💡 আর সংকেত নেই"},
+    "skip_confirm": {
+        "en": "Skip this problem? You will see the answer and move on.",
+        "bn": "সমস্যাটি বাদ দেবে? উত্তরটি দেখানো হবে, তারপর পরের সমস্যা আসবে।",
+    },
+    "skip_yes_button": {"en": "⏭ Yes, skip", "bn": "⏭ হ্যাঁ, বাদ দাও"},
+    "skip_back_button": {"en": "↩️ Keep trying", "bn": "↩️ আবার চেষ্টা করি"},
+    "hint_generic_1": {
+        "en": "Read the question again slowly. What exactly does it ask you to find?",
+        "bn": "প্রশ্নটি আবার ধীরে ধীরে পড়ো। ঠিক কী বের করতে বলা হয়েছে?",
+    },
+    "hint_generic_2": {
+        "en": "Write down each number in the question and what it stands for. Which operation "
+        "joins them: +, −, × or ÷?",
+        "bn": "প্রশ্নের প্রতিটি সংখ্যা আর সেটি কী বোঝায় খাতায় লেখো। কোন প্রক্রিয়ায় এগুলো মিলবে: "
+        "যোগ, বিয়োগ, গুণ না ভাগ?",
+    },
+    "hint_generic_3": {
+        "en": "Work it out one step at a time on paper. Then check: does your answer fit the "
+        "question?",
+        "bn": "খাতায় এক ধাপ এক ধাপ করে হিসাব করো। তারপর মিলিয়ে দেখো: উত্তরটি কি প্রশ্নের সঙ্গে মেলে?",
+    },
+    # Digits of another script (Arabic-Indic, Devanagari…): nothing is counted.
+    "other_digits": {
+        "en": "Please write numbers with the digits 0–9 or ০–৯.",
+        "bn": "সংখ্যা লিখতে ০–৯ অথবা 0–9 অঙ্ক ব্যবহার করো।",
+    },
+    # Reminder times on the 12-hour clock.
+    "bad_reminder_12h": {
+        "en": "Please send a time like 7pm, 7:30 pm or 19:30, or “off”.",
+        "bn": "সন্ধ্যা ৭টা, সকাল ৬:৩০ বা ১৯:৩০-এর মতো করে সময় পাঠাও, অথবা “বন্ধ” লেখো।",
+    },
+    "reminder_which": {"en": "{evening} or {morning}?", "bn": "{evening} নাকি {morning}?"},
+    "time_dawn": {"en": "{time} am", "bn": "ভোর {time}"},
+    "time_morning": {"en": "{time} am", "bn": "সকাল {time}"},
+    "time_noon": {"en": "{time} pm", "bn": "দুপুর {time}"},
+    "time_afternoon": {"en": "{time} pm", "bn": "বিকেল {time}"},
+    "time_evening": {"en": "{time} pm", "bn": "সন্ধ্যা {time}"},
+    "time_night": {"en": "{time} pm", "bn": "রাত {time}"},
 }
 
 TOPICS: Final[dict[str, dict[str, str]]] = {

@@ -49,6 +49,10 @@ def build_handlers() -> list[BaseHandler]:
         CallbackQueryHandler(onboarding.on_name_button, pattern=rf"^{keyboards.NAME}:"),
         CallbackQueryHandler(onboarding.on_settings_button, pattern=rf"^{keyboards.SETTINGS}:"),
         CallbackQueryHandler(practice.on_practice, pattern=rf"^{keyboards.PRACTICE}$"),
+        CallbackQueryHandler(practice.on_more_button, pattern=rf"^{keyboards.MORE}$"),
+        CallbackQueryHandler(
+            onboarding.on_reminder_button, pattern=rf"^{keyboards.REMINDER}:\d{{4}}$"
+        ),
         CallbackQueryHandler(
             placement.on_placement_button, pattern=rf"^{placement.PLACEMENT}:(go|skip)$"
         ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import keyboards
@@ -13,6 +15,7 @@ from bot.services.deps import Deps
 from bot.services.placement import MAX_PROBLEMS
 from bot.services.students import Profile
 from bot.texts import bn_digits, grade_name, t
+from bot.timewords import time_in_words
 
 
 async def prompt_next_step(update: Update, profile: Profile) -> None:
@@ -181,6 +184,33 @@ def onboarded_message(deps: Deps, profile: Profile) -> tuple[str, InlineKeyboard
     return f"{text}\n\n{offer}", placement_handlers.offer_keyboard(lang)
 
 
+def _reminder_saved_text(profile: Profile) -> str:
+    lang = profile.language
+    if profile.reminder_time is None:
+        return t(lang, "reminder_disabled")
+    time = profile.reminder_time.strftime("%H:%M")
+    return t(lang, "reminder_set", time=bn_digits(time) if lang == "bn" else time)
+
+
+async def on_reminder_button(update: Update, context: Context) -> None:
+    """The morning or evening reading of a reminder time sent without am or pm."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    callback = keyboards.parse_callback(query.data)
+    arg = callback.arg if callback and callback.arg else ""
+    hour, minute = int(arg[:2] or 99), int(arg[2:] or 99)
+    if hour > 23 or minute > 59:
+        return  # forged: the pattern allows only four digits
+    profile = await students.choose_reminder(
+        context.deps, telegram_id=user_id(update), time=dt.time(hour, minute)
+    )
+    if profile is None:
+        await on_start(update, context)
+        return
+    await edit_or_reply(update, _reminder_saved_text(profile))
+
+
 async def on_requested_input(update: Update, context: Context, text: str) -> None:
     """Text the student typed after we asked for their name or a reminder time."""
     deps = context.deps
@@ -195,14 +225,21 @@ async def on_requested_input(update: Update, context: Context, text: str) -> Non
         )
         await reply(update, t(lang, key))
     elif outcome.kind == "bad_reminder":
-        await reply(update, t(lang, "bad_reminder"))
+        await reply(update, t(lang, "bad_reminder_12h"))
+    elif outcome.kind == "other_digits":
+        await reply(update, t(lang, "other_digits"))
+    elif outcome.kind == "reminder_ambiguous":
+        # "৭:৩০": evening or morning? Asked back in words, answered with one tap.
+        assert outcome.reminder is not None
+        hour, minute = outcome.reminder.hour, outcome.reminder.minute
+        question = t(
+            lang,
+            "reminder_which",
+            evening=time_in_words(lang, hour + 12, minute),
+            morning=time_in_words(lang, hour, minute),
+        )
+        await reply(update, question, keyboards.reminder_choice_keyboard(lang, hour, minute))
     elif outcome.kind == "reminder_saved":
-        if profile.reminder_time is None:
-            await reply(update, t(lang, "reminder_disabled"))
-        else:
-            time = profile.reminder_time.strftime("%H:%M")
-            await reply(
-                update, t(lang, "reminder_set", time=bn_digits(time) if lang == "bn" else time)
-            )
+        await reply(update, _reminder_saved_text(profile))
     elif outcome.kind == "name_saved":
         await reply(update, *onboarded_message(deps, profile))

@@ -20,6 +20,7 @@ from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
 from bot.services.daily import todays_variants
 from bot.services.deps import Deps
+from bot.services.digits import has_other_digits
 from bot.services.model_wait import waiting_for_model
 from bot.services.session_step import advance
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
@@ -43,6 +44,7 @@ class ProblemView:
     card: ProblemCard
     hints_used: int
     hints_shown: tuple[str, ...] = ()
+    extra: int = 0  # an extra set after the day's session (its number), else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class SessionSummary:
     streak_longest: int
     new_milestones: tuple[int, ...] = ()
     used_freeze: bool = False
+    extra: bool = False  # an extra set: no streak day of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,8 @@ class PracticeOutcome:
 
 
 AnswerKind = Literal[
+    "done_today",
+    "other_digits",
     "correct",
     "retry",
     "needs_form",
@@ -108,8 +113,11 @@ class _LostRace(Exception):
     """Another copy of the same update changed the session first; roll back ours."""
 
 
-async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
-    """Today's session: resume the unfinished one, say so if done, or choose new problems."""
+async def start_practice(deps: Deps, *, telegram_id: int, more: bool = False) -> PracticeOutcome:
+    """Today's session: resume the unfinished one, say so if done, or choose new problems.
+
+    ``more``: the student asked for more practice; once today's session is done, that is a
+    new extra set (mastery and the record count it; the streak already has its day)."""
     now = deps.clock()
     async with deps.db.begin() as s:
         student, open_session = await queries.practice.get_answering_student(
@@ -127,23 +135,29 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
         if open_session is not None:
             if open_session.local_date != today:
                 # Yesterday's unfinished session carries over to today, if today has none.
+                # An extra set left unfinished becomes today's session: never a second one.
                 existing = await queries.practice.get_session_for_day(
                     s, student_id=student.id, local_date=today
                 )
                 if existing is None and await queries.practice.step_session_if_unchanged(
-                    s, current=open_session, values={"local_date": today}
+                    s, current=open_session, values={"local_date": today, "extra": 0}
                 ):
-                    open_session = replace(open_session, local_date=today)
+                    open_session = replace(open_session, local_date=today, extra=0)
             view = await _view(deps, s, open_session, lang)
             return PracticeOutcome(kind="problem", lang=lang, problem=view, resumed=True)
         todays = await queries.practice.get_session_for_day(
             s, student_id=student.id, local_date=today
         )
+        extra = 0
         if todays is not None:
-            return PracticeOutcome(
-                kind="done",
-                lang=lang,
-                summary=await _summary(s, todays, student.id, today),
+            if not more:
+                return PracticeOutcome(
+                    kind="done",
+                    lang=lang,
+                    summary=await _summary(s, todays, student.id, today),
+                )
+            extra = 1 + await queries.practice.extra_sets_on(
+                s, student_id=student.id, local_date=today
             )
         ids = await todays_variants(
             s,
@@ -151,11 +165,12 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
             grade=student.grade,
             today=today,
             count=deps.settings.problems_per_session,
+            extra=extra,
         )
         if ids is None:
             return PracticeOutcome(kind="no_problems", lang=lang, grade=student.grade)
         created = await queries.practice.create_session_once(
-            s, student_id=student.id, local_date=today, variants=ids
+            s, student_id=student.id, local_date=today, variants=ids, extra=extra
         )
         view = await _view(deps, s, queries.practice.open_session_of(created), lang)
         resumed = created.position > 0
@@ -233,7 +248,7 @@ async def _submit(
         if student.awaiting == "placement":
             return AnswerOutcome(kind="placing", lang=lang)  # an answer to the check
         if practice is None:
-            return AnswerOutcome(kind="no_session", lang=lang)
+            return await _no_session(deps, s, student)
         stale = session_id is not None and (session_id, position) != (
             practice.id,
             practice.position,
@@ -247,6 +262,11 @@ async def _submit(
         # One query for the whole session when the cache is cold, none when it is warm.
         cards = await deps.problems.get_many(s, practice.variants)
         card = cards[practice.current]
+        if choice is None and has_other_digits(answer):
+            # Digits we do not read (٧, ७…): ask for 0–9 or ০–৯; nothing is counted.
+            return AnswerOutcome(
+                kind="other_digits", lang=lang, card=card, current=_plain_view(practice, card)
+            )
         verdict = _grade_choice(card, choice) if choice is not None else None
         needs: AnswerForm | None = None
         if verdict is None:
@@ -255,7 +275,11 @@ async def _submit(
         if verdict is Verdict.UNREADABLE:
             # Our reading failed, not the student: nothing is recorded, they answer again.
             return AnswerOutcome(
-                kind="unreadable", lang=lang, answer_type=card.answer_type, card=card
+                kind="unreadable",
+                lang=lang,
+                answer_type=card.answer_type,
+                card=card,
+                current=_plain_view(practice, card),
             )
         if verdict is Verdict.NEEDS_FORM:
             # The right value in another shape: recorded as such (never as wrong), and the
@@ -277,7 +301,12 @@ async def _submit(
             if recorded is None:
                 return AnswerOutcome(kind="duplicate", lang=lang)
             return AnswerOutcome(
-                kind="needs_form", lang=lang, answer_type=card.answer_type, card=card, needs=needs
+                kind="needs_form",
+                lang=lang,
+                answer_type=card.answer_type,
+                card=card,
+                needs=needs,
+                current=_plain_view(practice, card),
             )
         if (
             verdict is Verdict.INCORRECT
@@ -429,9 +458,28 @@ async def _record(
         raise _LostRace
 
     if not step.finished_problem:
-        return AnswerOutcome(kind="retry", lang=lang, answer_type=card.answer_type, card=card)
+        # The verdict carries the problem's own buttons: no scrolling up for Hint or Skip.
+        return AnswerOutcome(
+            kind="retry",
+            lang=lang,
+            answer_type=card.answer_type,
+            card=card,
+            current=_plain_view(practice, card),
+        )
     kind: AnswerKind = "correct" if is_correct else "skipped" if grader == "skip" else "revealed"
     total = len(practice.problem_ids)
+    if step.completed and practice.extra:
+        # An extra set: the streak already has this day (from the day's session).
+        seen = student.streak
+        summary = SessionSummary(
+            correct=step.correct_count,
+            total=total,
+            hints=step.hints_total,
+            streak_current=seen.current if seen else 0,
+            streak_longest=seen.longest if seen else 0,
+            extra=True,
+        )
+        return AnswerOutcome(kind=kind, lang=lang, card=card, summary=summary)
     if step.completed:
         streak = await _advance_streak(deps, s, student, practice.local_date)
         summary = SessionSummary(
@@ -454,8 +502,34 @@ async def _record(
         total=total,
         card=next_card,
         hints_used=0,
+        extra=practice.extra,
     )
     return AnswerOutcome(kind=kind, lang=lang, card=card, next_problem=next_view)
+
+
+def _plain_view(practice: OpenSession, card: ProblemCard) -> ProblemView:
+    """The current problem's view for its buttons (the hints' texts are not read)."""
+    return ProblemView(
+        session_id=practice.id,
+        position=practice.position,
+        total=len(practice.problem_ids),
+        card=card,
+        hints_used=practice.hints_on_current,
+        extra=practice.extra,
+    )
+
+
+async def _no_session(deps: Deps, s: AsyncSession, student: AnsweringStudent) -> AnswerOutcome:
+    """A message with no problem open: today's session is done (say so), or not started."""
+    today = local_date(deps.clock(), student.timezone)
+    todays = await queries.practice.get_session_for_day(s, student_id=student.id, local_date=today)
+    if todays is None:
+        return AnswerOutcome(kind="no_session", lang=student.language)
+    return AnswerOutcome(
+        kind="done_today",
+        lang=student.language,
+        summary=await _summary(s, todays, student.id, today),
+    )
 
 
 def _mastery_write(
@@ -579,6 +653,7 @@ async def _view(deps: Deps, s: AsyncSession, practice: OpenSession, lang: str) -
         card=card,
         hints_used=practice.hints_on_current,
         hints_shown=shown,
+        extra=practice.extra,
     )
 
 
