@@ -195,6 +195,7 @@ PARENT_SETTING = "fs"
 CLASS_JOIN = "cj"
 CLASS_LINK = "cl"
 TEACHER_LANGUAGE = "tl"
+PERSON_LANGUAGE = "pl"
 DELETE = "del"
 CANCEL = "cx"
 
@@ -210,6 +211,23 @@ def parse_unlink(data: str | None) -> int | str | None:
     if not match:
         return None
     return "all" if match[1] else int(match[2])
+
+
+def parse_person_language(data: str | None) -> str | None:
+    """``pl:en`` / ``pl:bn`` → the language a parent or teacher chose, else None."""
+    match = re.fullmatch(rf"{PERSON_LANGUAGE}:(en|bn)", data or "")
+    return match[1] if match else None
+
+
+def person_language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("English", callback_data=f"{PERSON_LANGUAGE}:en"),
+                InlineKeyboardButton("বাংলা", callback_data=f"{PERSON_LANGUAGE}:bn"),
+            ]
+        ]
+    )
 
 
 def parse_parent_setting(data: str | None) -> str | None:

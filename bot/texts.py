@@ -815,6 +815,18 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "time_afternoon": {"en": "{time} pm", "bn": "বিকেল {time}"},
     "time_evening": {"en": "{time} pm", "bn": "সন্ধ্যা {time}"},
     "time_night": {"en": "{time} pm", "bn": "রাত {time}"},
+    # Parents and teachers: their language is asked at first contact; their own menu.
+    "choose_language_adult": {
+        "en": "Welcome to Dars! 📚 Which language would you like?\n"
+        "দার্স-এ স্বাগতম! আপনি কোন ভাষায় বার্তা পেতে চান?",
+        "bn": "দার্স-এ স্বাগতম! 📚 আপনি কোন ভাষায় বার্তা পেতে চান?\n"
+        "Welcome to Dars! Which language would you like?",
+    },
+    "cmd_start_adult": {"en": "Start", "bn": "শুরু করুন"},
+    "cmd_delete_my_data_adult": {"en": "Delete your data", "bn": "আপনার তথ্য মুছে ফেলুন"},
+    "cmd_unlink_adult": {"en": "Stop following a child", "bn": "সন্তানের অগ্রগতি আর না দেখুন"},
+    "cmd_class": {"en": "Your classes this week", "bn": "আপনার ক্লাস, এই সপ্তাহ"},
+    "cmd_newclass": {"en": "Create a class", "bn": "নতুন ক্লাস তৈরি করুন"},
 }
 
 TOPICS: Final[dict[str, dict[str, str]]] = {

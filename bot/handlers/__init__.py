@@ -59,6 +59,9 @@ def build_handlers() -> list[BaseHandler]:
         CallbackQueryHandler(practice.on_option_button, pattern=rf"^{keyboards.ANSWER}:"),
         CallbackQueryHandler(practice.on_hint_button, pattern=rf"^{keyboards.HINT}:"),
         CallbackQueryHandler(practice.on_skip_button, pattern=rf"^{keyboards.SKIP}:"),
+        CallbackQueryHandler(
+            family.on_person_language_button, pattern=rf"^{keyboards.PERSON_LANGUAGE}:"
+        ),
         CallbackQueryHandler(family.on_unlink_button, pattern=rf"^{keyboards.UNLINK}:"),
         CallbackQueryHandler(
             family.on_parent_setting_button, pattern=rf"^{keyboards.PARENT_SETTING}:"

@@ -9,7 +9,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import keyboards
 from bot.handlers import family
 from bot.handlers import placement as placement_handlers
-from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
+from bot.handlers.common import (
+    Context,
+    edit_or_reply,
+    reply,
+    set_chat_commands,
+    stored_language,
+    user_id,
+)
 from bot.services import students
 from bot.services.deps import Deps
 from bot.services.placement import MAX_PROBLEMS
@@ -53,9 +60,7 @@ async def on_start(update: Update, context: Context) -> None:
 
 async def on_help(update: Update, context: Context) -> None:
     """/help: what Dars does and every command, in the student's language."""
-    profile = await students.get_profile(context.deps, telegram_id=user_id(update))
-    lang = profile.language if profile else user_language(update)
-    await reply(update, t(lang, "help"))
+    await reply(update, t(await stored_language(update, context), "help"))
 
 
 async def on_settings(update: Update, context: Context) -> None:
@@ -110,6 +115,7 @@ async def on_language_button(update: Update, context: Context) -> None:
         await edit_or_reply(update, t(lang, "choose_grade"), keyboards.grade_keyboard(lang))
     else:
         await edit_or_reply(update, t(lang, "saved"))
+    await set_chat_commands(update, context, lang, student=True, parent=False, teacher=False)
 
 
 async def on_grade_button(update: Update, context: Context) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -172,7 +173,7 @@ async def plain_bot(emu: BotApiEmulator, plain_deps: Deps) -> AsyncIterator[BotA
         yield emu
 
 
-HINT_WORDS = {
+HINT_WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "practice": "Practice",
         "hint": "Hint",
