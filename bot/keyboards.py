@@ -13,7 +13,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.practice import ProblemView
 from bot.texts import GRADES, OPTION_LETTERS, t
-from bot.timewords import time_in_words
 from problems.types import AnswerType
 
 LANGUAGE = "lang"
@@ -107,19 +106,19 @@ def more_practice_keyboard(lang: str) -> InlineKeyboardMarkup:
     )
 
 
-def reminder_choice_keyboard(lang: str, hour: int, minute: int) -> InlineKeyboardMarkup:
-    """A 12-hour time without am/pm: the evening and the morning one, in words."""
+def reminder_choice_keyboard(
+    hour: int, minute: int, labels: tuple[str, str]
+) -> InlineKeyboardMarkup:
+    """A 12-hour time without am/pm: the evening and the morning one (``labels``, in words)."""
     evening, morning = (hour % 12) + 12, hour % 12
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    time_in_words(lang, evening, minute),
-                    callback_data=f"{REMINDER}:{evening:02d}{minute:02d}",
+                    labels[0], callback_data=f"{REMINDER}:{evening:02d}{minute:02d}"
                 ),
                 InlineKeyboardButton(
-                    time_in_words(lang, morning, minute),
-                    callback_data=f"{REMINDER}:{morning:02d}{minute:02d}",
+                    labels[1], callback_data=f"{REMINDER}:{morning:02d}{minute:02d}"
                 ),
             ]
         ]

@@ -6,7 +6,7 @@ import datetime as dt
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import keyboards
+from bot import keyboards, messages
 from bot.handlers import family
 from bot.handlers import placement as placement_handlers
 from bot.handlers.common import (
@@ -22,7 +22,6 @@ from bot.services.deps import Deps
 from bot.services.placement import MAX_PROBLEMS
 from bot.services.students import Profile
 from bot.texts import bn_digits, grade_name, t
-from bot.timewords import time_in_words
 
 
 async def prompt_next_step(update: Update, profile: Profile) -> None:
@@ -238,13 +237,11 @@ async def on_requested_input(update: Update, context: Context, text: str) -> Non
         # "৭:৩০": evening or morning? Asked back in words, answered with one tap.
         assert outcome.reminder is not None
         hour, minute = outcome.reminder.hour, outcome.reminder.minute
-        question = t(
-            lang,
-            "reminder_which",
-            evening=time_in_words(lang, hour + 12, minute),
-            morning=time_in_words(lang, hour, minute),
-        )
-        await reply(update, question, keyboards.reminder_choice_keyboard(lang, hour, minute))
+        evening = messages.time_in_words(lang, hour + 12, minute)
+        morning = messages.time_in_words(lang, hour, minute)
+        question = t(lang, "reminder_which", evening=evening, morning=morning)
+        markup = keyboards.reminder_choice_keyboard(hour, minute, (evening, morning))
+        await reply(update, question, markup)
     elif outcome.kind == "reminder_saved":
         await reply(update, _reminder_saved_text(profile))
     elif outcome.kind == "name_saved":

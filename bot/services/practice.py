@@ -19,14 +19,15 @@ from bot.services import mastery
 from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
 from bot.services.daily import todays_variants
+from bot.services.day_streak import advance_streak, row_state
 from bot.services.deps import Deps
 from bot.services.digits import has_other_digits
 from bot.services.model_wait import waiting_for_model
 from bot.services.session_step import advance
-from bot.services.streaks import StreakState, StreakStep, record_practice_day
+from bot.services.streaks import StreakState
 from db import queries
-from db.models import PracticeSession, Streak
-from db.queries.practice import AnsweringStudent, OpenSession, StreakSnapshot
+from db.models import PracticeSession
+from db.queries.practice import AnsweringStudent, OpenSession
 from problems.checking import Verdict, check_answer
 from problems.types import AnswerForm, AnswerType
 
@@ -481,7 +482,7 @@ async def _record(
         )
         return AnswerOutcome(kind=kind, lang=lang, card=card, summary=summary)
     if step.completed:
-        streak = await _advance_streak(deps, s, student, practice.local_date)
+        streak = await advance_streak(deps, s, student, practice.local_date)
         summary = SessionSummary(
             correct=step.correct_count,
             total=total,
@@ -550,85 +551,11 @@ def _mastery_write(
     )
 
 
-async def _advance_streak(
-    deps: Deps, s: AsyncSession, student: AnsweringStudent, day: dt.date
-) -> StreakStep:
-    # The session's own day counts, not the minute it ended: finishing at 00:05 a session
-    # started at 23:55 keeps yesterday's place in the streak.
-    seen = student.streak
-    step = record_practice_day(
-        _snapshot_state(seen) if seen is not None else StreakState(),
-        day,
-        deps.settings.milestones,
-    )
-    if not step.changed:
-        return step
-    # Usually nobody touched the streak since the answer's first query read it: one write.
-    state = step.state
-    if await queries.practice.save_streak_if_unchanged(
-        s,
-        student_id=student.id,
-        seen=seen,
-        current=state.current,
-        longest=state.longest,
-        last_practice_date=state.last_practice_date,
-        milestones_achieved=state.milestones_achieved,
-        freezes_available=state.freezes_available,
-    ):
-        return step
-    return await _advance_streak_locked(deps, s, student.id, day)
-
-
-async def _advance_streak_locked(
-    deps: Deps, s: AsyncSession, student_id: int, day: dt.date
-) -> StreakStep:
-    """The same, on the row locked for this transaction (it changed since it was read)."""
-    row = await queries.practice.get_streak_for_update(s, student_id=student_id)
-    if row is None:
-        row = Streak(
-            student_id=student_id,
-            current=0,
-            longest=0,
-            milestones_achieved=[],
-            freezes_available=0,
-        )
-        s.add(row)
-    step = record_practice_day(_state(row), day, deps.settings.milestones)
-    if step.changed:
-        row.current = step.state.current
-        row.longest = step.state.longest
-        row.last_practice_date = step.state.last_practice_date
-        row.milestones_achieved = list(step.state.milestones_achieved)
-        row.freezes_available = step.state.freezes_available
-    await s.flush()
-    return step
-
-
-def _snapshot_state(seen: StreakSnapshot) -> StreakState:
-    return StreakState(
-        current=seen.current,
-        longest=seen.longest,
-        last_practice_date=seen.last_practice_date,
-        milestones_achieved=seen.milestones_achieved,
-        freezes_available=seen.freezes_available,
-    )
-
-
-def _state(row: Streak) -> StreakState:
-    return StreakState(
-        current=row.current,
-        longest=row.longest,
-        last_practice_date=row.last_practice_date,
-        milestones_achieved=tuple(row.milestones_achieved or ()),
-        freezes_available=row.freezes_available,
-    )
-
-
 async def _summary(
     s: AsyncSession, practice: PracticeSession, student_id: int, today: dt.date
 ) -> SessionSummary:
     streak = await queries.practice.get_streak(s, student_id=student_id)
-    state = _state(streak) if streak is not None else StreakState()
+    state = row_state(streak) if streak is not None else StreakState()
     return SessionSummary(
         correct=practice.correct_count,
         total=len(practice.problem_ids),
