@@ -19,6 +19,7 @@ from telegram.ext import Application, BaseUpdateProcessor, Job
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotData
 from bot.handlers import build_handlers
+from bot.handlers.common import STUDENT_COMMANDS
 from bot.handlers.misc import on_error
 from bot.jobs import register_jobs
 from bot.jobs.sender import RateLimitedSender
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 UNLIMITED = 1_000_000
 # Updates finishing after a language-model call, at once (see PerUserUpdateProcessor).
 MODEL_SLOTS = 4
-COMMANDS = ("start", "practice", "progress", "settings", "invite", "summary", "help")
+COMMANDS = STUDENT_COMMANDS
 
 
 class FloodControl:

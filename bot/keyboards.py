@@ -23,6 +23,12 @@ PRACTICE = "go"
 ANSWER = "ans"
 HINT = "hint"
 SKIP = "skip"
+MORE = "more"
+REMINDER = "rem"
+# The extra of a skip button's data that confirms it (the first tap only asks).
+SKIP_CONFIRMED = 1
+# The extra of the hint button once every level is shown: it stays in place, says so.
+NO_MORE_HINTS = 4
 
 _CALLBACK = re.compile(r"^([a-z]{2,5})(?::([a-z0-9]{1,8}))?(?::(\d{1,12}):(\d{1,2})(?::(\d))?)?$")
 
@@ -93,6 +99,47 @@ def practice_keyboard(lang: str) -> InlineKeyboardMarkup:
     )
 
 
+def more_practice_keyboard(lang: str) -> InlineKeyboardMarkup:
+    """Today's session is done: another set, for learning (not for the streak)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(lang, "more_button"), callback_data=MORE)]]
+    )
+
+
+def reminder_choice_keyboard(
+    hour: int, minute: int, labels: tuple[str, str]
+) -> InlineKeyboardMarkup:
+    """A 12-hour time without am/pm: the evening and the morning one (``labels``, in words)."""
+    evening, morning = (hour % 12) + 12, hour % 12
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    labels[0], callback_data=f"{REMINDER}:{evening:02d}{minute:02d}"
+                ),
+                InlineKeyboardButton(
+                    labels[1], callback_data=f"{REMINDER}:{morning:02d}{minute:02d}"
+                ),
+            ]
+        ]
+    )
+
+
+def skip_confirm_keyboard(session_id: int, position: int, lang: str) -> InlineKeyboardMarkup:
+    """Skipping shows the answer: one more tap to be sure (Back sits where Skip was)."""
+    data = f"{SKIP}:s:{session_id}:{position}"
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, "skip_yes_button"), callback_data=f"{data}:{SKIP_CONFIRMED}"
+                ),
+                InlineKeyboardButton(t(lang, "skip_back_button"), callback_data=PRACTICE),
+            ]
+        ]
+    )
+
+
 def settings_keyboard(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
@@ -109,7 +156,10 @@ def settings_keyboard(lang: str) -> InlineKeyboardMarkup:
 
 
 def problem_keyboard(view: ProblemView, lang: str) -> InlineKeyboardMarkup:
-    """Option buttons (multiple choice), then Hint (while hints remain) and Skip."""
+    """Option buttons (multiple choice), then Hint and Skip.
+
+    The Hint button stays in its place when the hints run out ("no more hints"), so a tap
+    on the same spot never lands on Skip."""
     rows: list[list[InlineKeyboardButton]] = []
     card = view.card
     if card.answer_type is AnswerType.MULTIPLE_CHOICE:
@@ -125,6 +175,12 @@ def problem_keyboard(view: ProblemView, lang: str) -> InlineKeyboardMarkup:
                 callback_data=_step(HINT, view, view.hints_used + 1),
             )
         )
+    else:
+        tools.append(
+            InlineKeyboardButton(
+                t(lang, "hints_used_up_button"), callback_data=_step(HINT, view, NO_MORE_HINTS)
+            )
+        )
     tools.append(InlineKeyboardButton(t(lang, "skip_button"), callback_data=_step(SKIP, view)))
     rows.append(tools)
     return InlineKeyboardMarkup(rows)
@@ -138,6 +194,7 @@ PARENT_SETTING = "fs"
 CLASS_JOIN = "cj"
 CLASS_LINK = "cl"
 TEACHER_LANGUAGE = "tl"
+PERSON_LANGUAGE = "pl"
 DELETE = "del"
 CANCEL = "cx"
 
@@ -153,6 +210,23 @@ def parse_unlink(data: str | None) -> int | str | None:
     if not match:
         return None
     return "all" if match[1] else int(match[2])
+
+
+def parse_person_language(data: str | None) -> str | None:
+    """``pl:en`` / ``pl:bn`` → the language a parent or teacher chose, else None."""
+    match = re.fullmatch(rf"{PERSON_LANGUAGE}:(en|bn)", data or "")
+    return match[1] if match else None
+
+
+def person_language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("English", callback_data=f"{PERSON_LANGUAGE}:en"),
+                InlineKeyboardButton("বাংলা", callback_data=f"{PERSON_LANGUAGE}:bn"),
+            ]
+        ]
+    )
 
 
 def parse_parent_setting(data: str | None) -> str | None:

@@ -31,7 +31,7 @@ def problem_message(view: ProblemView, lang: str) -> Message:
     lines = [
         t(
             lang,
-            "problem_header",
+            "extra_header" if view.extra else "problem_header",
             number=view.position + 1,
             total=view.total,
             topic=topic_name(lang, card.topic, card.topic_names),
@@ -40,13 +40,40 @@ def problem_message(view: ProblemView, lang: str) -> Message:
         card.question[lang],
     ]
     for level, hint in enumerate(view.hints_shown, start=1):
-        lines.append(t(lang, "hint_line", level=level, text=hint or t(lang, "hint_unavailable")))
+        # No hint in the bank or from the model: a generic ladder that goes a step deeper.
+        text = hint or t(lang, f"hint_generic_{min(level, 3)}")
+        lines.append(t(lang, "hint_line", level=level, text=text))
     lines.append("")
     if card.answer_type is AnswerType.MULTIPLE_CHOICE:
         lines.append(t(lang, "choose_option"))
     else:
         lines.append(t(lang, "type_answer"))
     return "\n".join(lines), keyboards.problem_keyboard(view, lang)
+
+
+def day_part(hour: int) -> str:
+    """The part of the day a 24-hour ``hour`` falls in, as a text key's suffix."""
+    if 4 <= hour < 6:
+        return "dawn"
+    if 6 <= hour < 12:
+        return "morning"
+    if 12 <= hour < 16:
+        return "noon"
+    if 16 <= hour < 18:
+        return "afternoon"
+    if 18 <= hour < 20:
+        return "evening"
+    return "night"
+
+
+def time_in_words(lang: str, hour: int, minute: int) -> str:
+    """``19, 30`` → "সন্ধ্যা ৭:৩০" (bn) or "7:30 pm" (en): the 12-hour clock with a word."""
+    twelve = hour % 12 or 12
+    clock = localize_number(f"{twelve}:{minute:02d}", lang)
+    if lang == "en":
+        # English says am or pm, whatever the part of the day.
+        return f"{clock} {'am' if hour < 12 else 'pm'}"
+    return t(lang, f"time_{day_part(hour)}", time=clock)
 
 
 def expect_text(card: ProblemCard | None, lang: str) -> str:
@@ -74,6 +101,12 @@ def needs_form_text(outcome: AnswerOutcome) -> str:
 
 
 def summary_lines(summary: SessionSummary, lang: str) -> list[str]:
+    if summary.extra:
+        return [
+            t(lang, "extra_done", correct=summary.correct, total=summary.total),
+            tn(lang, "streak", summary.streak_current, longest=summary.streak_longest),
+            t(lang, "more_offer"),
+        ]
     lines = [
         tn(lang, "session_done", summary.hints, correct=summary.correct, total=summary.total),
         tn(lang, "streak", summary.streak_current, longest=summary.streak_longest),
@@ -81,7 +114,18 @@ def summary_lines(summary: SessionSummary, lang: str) -> list[str]:
     if summary.used_freeze:
         lines.append(t(lang, "freeze_used"))
     lines.extend(tn(lang, "milestone", days) for days in summary.new_milestones)
+    lines.append(t(lang, "more_offer"))
     return lines
+
+
+def today_done_message(summary: SessionSummary, lang: str) -> Message:
+    """Today's session is done: say so, with the streak, and offer more practice."""
+    lines = [
+        t(lang, "today_done"),
+        tn(lang, "streak", summary.streak_current, longest=summary.streak_longest),
+        t(lang, "more_offer"),
+    ]
+    return "\n".join(lines), keyboards.more_practice_keyboard(lang)
 
 
 def verdict_message(outcome: AnswerOutcome) -> str:

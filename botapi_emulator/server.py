@@ -1030,6 +1030,7 @@ class BotApiEmulator:
             description = command.get("description")
             if not isinstance(description, str) or not 1 <= len(description) <= 256:
                 raise _ApiError(400, "Bad Request: command description must be 1-256 characters")
+        _check_scope(params.get("scope"))
         key = (_scope_key(params.get("scope")), str(params.get("language_code") or ""))
         self._commands[key] = [
             {"command": c["command"], "description": c["description"]} for c in commands
@@ -1057,3 +1058,26 @@ class BotApiEmulator:
         return copy.deepcopy(
             self.menu_buttons.get(key) or self.menu_buttons.get(None) or {"type": "default"}
         )
+
+
+# BotCommandScope types, and the field each needs besides ``type``.
+_SCOPES = {
+    "default": (),
+    "all_private_chats": (),
+    "all_group_chats": (),
+    "all_chat_administrators": (),
+    "chat": ("chat_id",),
+    "chat_administrators": ("chat_id",),
+    "chat_member": ("chat_id", "user_id"),
+}
+
+
+def _check_scope(scope: Any) -> None:
+    """A command menu's scope as Telegram checks it: a known type with its ids."""
+    if scope is None:
+        return
+    if not isinstance(scope, dict) or scope.get("type") not in _SCOPES:
+        raise _ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+    for field in _SCOPES[scope["type"]]:
+        if scope.get(field) is None:
+            raise _ApiError(400, f'Bad Request: field "{field}" must be specified')

@@ -168,11 +168,13 @@ class GeneratedHint(Base):
 
 
 class PracticeSession(Base):
-    """One student's practice on one local day."""
+    """One student's practice on one local day (the day's session, or an extra set)."""
 
     __tablename__ = "practice_sessions"
     __table_args__ = (
-        UniqueConstraint("student_id", "local_date", name="uq_practice_sessions_student_day"),
+        UniqueConstraint(
+            "student_id", "local_date", "extra", name="uq_practice_sessions_student_day"
+        ),
         CheckConstraint("status IN ('in_progress', 'completed')", name="status_known"),
         CheckConstraint("hints_on_current BETWEEN 0 AND 3", name="hints_range"),
         Index("ix_practice_sessions_local_date", "local_date"),
@@ -182,6 +184,8 @@ class PracticeSession(Base):
     # SET NULL: when a student deletes their data, the anonymous practice stays for statistics.
     student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="SET NULL"))
     local_date: Mapped[dt.date] = mapped_column(Date)
+    # 0: the day's session (it counts for the streak); 1, 2, …: extra sets after it.
+    extra: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16), default="in_progress")
     problem_ids: Mapped[list[Any]] = mapped_column(JSON)
     # The variant of each problem (its template seed; 0 for an item), same order; NULL: all 0.

@@ -49,12 +49,19 @@ def build_handlers() -> list[BaseHandler]:
         CallbackQueryHandler(onboarding.on_name_button, pattern=rf"^{keyboards.NAME}:"),
         CallbackQueryHandler(onboarding.on_settings_button, pattern=rf"^{keyboards.SETTINGS}:"),
         CallbackQueryHandler(practice.on_practice, pattern=rf"^{keyboards.PRACTICE}$"),
+        CallbackQueryHandler(practice.on_more_button, pattern=rf"^{keyboards.MORE}$"),
+        CallbackQueryHandler(
+            onboarding.on_reminder_button, pattern=rf"^{keyboards.REMINDER}:\d{{4}}$"
+        ),
         CallbackQueryHandler(
             placement.on_placement_button, pattern=rf"^{placement.PLACEMENT}:(go|skip)$"
         ),
         CallbackQueryHandler(practice.on_option_button, pattern=rf"^{keyboards.ANSWER}:"),
         CallbackQueryHandler(practice.on_hint_button, pattern=rf"^{keyboards.HINT}:"),
         CallbackQueryHandler(practice.on_skip_button, pattern=rf"^{keyboards.SKIP}:"),
+        CallbackQueryHandler(
+            family.on_person_language_button, pattern=rf"^{keyboards.PERSON_LANGUAGE}:"
+        ),
         CallbackQueryHandler(family.on_unlink_button, pattern=rf"^{keyboards.UNLINK}:"),
         CallbackQueryHandler(
             family.on_parent_setting_button, pattern=rf"^{keyboards.PARENT_SETTING}:"

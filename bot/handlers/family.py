@@ -8,8 +8,15 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden
 
 from bot import keyboards, messages
-from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
-from bot.handlers.teacher import show_class_invite
+from bot.handlers.common import (
+    Context,
+    edit_or_reply,
+    refresh_commands,
+    reply,
+    stored_language,
+    user_id,
+)
+from bot.handlers.teacher import ask_language_first, show_class_invite
 from bot.services import families, privacy, summaries
 from bot.texts import N_, t, tn
 
@@ -29,7 +36,7 @@ async def on_invite(update: Update, context: Context) -> None:
     deps = context.deps
     invite = await families.create_parent_invite(deps, telegram_id=user_id(update))
     if invite is None:
-        await reply(update, t(user_language(update), "finish_onboarding"))
+        await reply(update, t(await stored_language(update, context), "finish_onboarding"))
         return
     await reply(
         update,
@@ -57,7 +64,13 @@ async def on_start_link(update: Update, context: Context) -> None:
     )
     lang = outcome.lang
     if outcome.kind == "linked":
-        await reply(update, t(lang, "parent_linked", name=outcome.child_name))
+        linked = t(lang, "parent_linked", name=outcome.child_name)
+        if outcome.ask_language:
+            # A new parent: which language from now on? (Their client's is only a guess.)
+            question = t(lang, "choose_language_adult")
+            await reply(update, f"{linked}\n\n{question}", keyboards.person_language_keyboard())
+        else:
+            await reply(update, linked)
         assert outcome.child_telegram_id is not None
         await _tell_child(context, outcome.child_telegram_id, outcome.child_lang)
         return
@@ -89,6 +102,14 @@ async def greet_non_student(update: Update, context: Context) -> bool:
     )
     if role.student or not (role.guardian or role.teacher):
         return False
+    if await ask_language_first(update, context):
+        return True
+    await reply(update, _welcome(role))
+    return True
+
+
+def _welcome(role: families.Role) -> str:
+    """A parent's and/or teacher's greeting, in their language."""
     lines = []
     if role.guardian:
         lines.append(
@@ -98,15 +119,33 @@ async def greet_non_student(update: Update, context: Context) -> bool:
         )
     if role.teacher:
         lines.append(t(role.lang, "teacher_welcome"))
-    await reply(update, "\n\n".join(lines))
-    return True
+    return "\n\n".join(lines)
+
+
+async def on_person_language_button(update: Update, context: Context) -> None:
+    """A parent or teacher chose their language: greet them in it, menu included."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    language = keyboards.parse_person_language(query.data)
+    deps = context.deps
+    role = (
+        await families.choose_language(deps, telegram_id=user_id(update), language=language)
+        if language
+        else None
+    )
+    if role is None:
+        await edit_or_reply(update, t(await stored_language(update, context), "cancelled"))
+        return
+    await edit_or_reply(update, _welcome(role))
+    await refresh_commands(update, context, role.lang)
 
 
 async def on_summary(update: Update, context: Context) -> None:
     """/summary: a parent sees each linked child's last seven days."""
     report = await summaries.parent_report(context.deps, telegram_id=user_id(update), asked=True)
     if report is None or not report.children:
-        lang = report.lang if report else user_language(update)
+        lang = report.lang if report else await stored_language(update, context)
         await reply(update, t(lang, "summary_no_children"))
         return
     await reply(update, messages.parent_text(report))
@@ -131,9 +170,11 @@ async def on_parent_setting_button(update: Update, context: Context) -> None:
         else None
     )
     if changed is None:
-        await reply(update, t(user_language(update), "summary_no_children"))
+        await reply(update, t(await stored_language(update, context), "summary_no_children"))
         return
     lang = changed.lang
+    if setting == "lang":
+        await refresh_commands(update, context, lang)
     await edit_or_reply(
         update,
         messages.parent_settings_text(lang, weekly=changed.weekly, daily=changed.daily),

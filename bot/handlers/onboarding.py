@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import keyboards
+from bot import keyboards, messages
 from bot.handlers import family
 from bot.handlers import placement as placement_handlers
-from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
+from bot.handlers.common import (
+    Context,
+    edit_or_reply,
+    reply,
+    set_chat_commands,
+    stored_language,
+    user_id,
+)
 from bot.services import students
 from bot.services.deps import Deps
 from bot.services.placement import MAX_PROBLEMS
@@ -50,9 +59,7 @@ async def on_start(update: Update, context: Context) -> None:
 
 async def on_help(update: Update, context: Context) -> None:
     """/help: what Dars does and every command, in the student's language."""
-    profile = await students.get_profile(context.deps, telegram_id=user_id(update))
-    lang = profile.language if profile else user_language(update)
-    await reply(update, t(lang, "help"))
+    await reply(update, t(await stored_language(update, context), "help"))
 
 
 async def on_settings(update: Update, context: Context) -> None:
@@ -107,6 +114,7 @@ async def on_language_button(update: Update, context: Context) -> None:
         await edit_or_reply(update, t(lang, "choose_grade"), keyboards.grade_keyboard(lang))
     else:
         await edit_or_reply(update, t(lang, "saved"))
+    await set_chat_commands(update, context, lang, student=True, parent=False, teacher=False)
 
 
 async def on_grade_button(update: Update, context: Context) -> None:
@@ -181,6 +189,33 @@ def onboarded_message(deps: Deps, profile: Profile) -> tuple[str, InlineKeyboard
     return f"{text}\n\n{offer}", placement_handlers.offer_keyboard(lang)
 
 
+def _reminder_saved_text(profile: Profile) -> str:
+    lang = profile.language
+    if profile.reminder_time is None:
+        return t(lang, "reminder_disabled")
+    time = profile.reminder_time.strftime("%H:%M")
+    return t(lang, "reminder_set", time=bn_digits(time) if lang == "bn" else time)
+
+
+async def on_reminder_button(update: Update, context: Context) -> None:
+    """The morning or evening reading of a reminder time sent without am or pm."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    callback = keyboards.parse_callback(query.data)
+    arg = callback.arg if callback and callback.arg else ""
+    hour, minute = int(arg[:2] or 99), int(arg[2:] or 99)
+    if hour > 23 or minute > 59:
+        return  # forged: the pattern allows only four digits
+    profile = await students.choose_reminder(
+        context.deps, telegram_id=user_id(update), time=dt.time(hour, minute)
+    )
+    if profile is None:
+        await on_start(update, context)
+        return
+    await edit_or_reply(update, _reminder_saved_text(profile))
+
+
 async def on_requested_input(update: Update, context: Context, text: str) -> None:
     """Text the student typed after we asked for their name or a reminder time."""
     deps = context.deps
@@ -195,14 +230,19 @@ async def on_requested_input(update: Update, context: Context, text: str) -> Non
         )
         await reply(update, t(lang, key))
     elif outcome.kind == "bad_reminder":
-        await reply(update, t(lang, "bad_reminder"))
+        await reply(update, t(lang, "bad_reminder_12h"))
+    elif outcome.kind == "other_digits":
+        await reply(update, t(lang, "other_digits"))
+    elif outcome.kind == "reminder_ambiguous":
+        # "৭:৩০": evening or morning? Asked back in words, answered with one tap.
+        assert outcome.reminder is not None
+        hour, minute = outcome.reminder.hour, outcome.reminder.minute
+        evening = messages.time_in_words(lang, hour + 12, minute)
+        morning = messages.time_in_words(lang, hour, minute)
+        question = t(lang, "reminder_which", evening=evening, morning=morning)
+        markup = keyboards.reminder_choice_keyboard(hour, minute, (evening, morning))
+        await reply(update, question, markup)
     elif outcome.kind == "reminder_saved":
-        if profile.reminder_time is None:
-            await reply(update, t(lang, "reminder_disabled"))
-        else:
-            time = profile.reminder_time.strftime("%H:%M")
-            await reply(
-                update, t(lang, "reminder_set", time=bn_digits(time) if lang == "bn" else time)
-            )
+        await reply(update, _reminder_saved_text(profile))
     elif outcome.kind == "name_saved":
         await reply(update, *onboarded_message(deps, profile))

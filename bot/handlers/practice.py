@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
@@ -35,6 +35,14 @@ async def on_practice(update: Update, context: Context) -> None:
     await show_practice(update, context, outcome)
 
 
+async def on_more_button(update: Update, context: Context) -> None:
+    """More practice: another set after today's session (or the unfinished one, if any)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    outcome = await practice.start_practice(context.deps, telegram_id=user_id(update), more=True)
+    await show_practice(update, context, outcome)
+
+
 async def on_progress(update: Update, context: Context) -> None:
     """/progress: the student's mastery of each topic of their class, streak and what's next."""
     outcome = await progress.student_progress(context.deps, telegram_id=user_id(update))
@@ -54,16 +62,7 @@ async def show_practice(update: Update, context: Context, outcome: PracticeOutco
         await reply(update, t(lang, "no_problems", grade=grade_name(lang, outcome.grade)))
     elif outcome.kind == "done":
         assert outcome.summary is not None
-        lines = [t(lang, "already_done")]
-        lines.append(
-            tn(
-                lang,
-                "streak",
-                outcome.summary.streak_current,
-                longest=outcome.summary.streak_longest,
-            )
-        )
-        await reply(update, "\n".join(lines))
+        await reply(update, *messages.today_done_message(outcome.summary, lang))
     else:
         assert outcome.problem is not None
         text, markup = messages.problem_message(outcome.problem, lang)
@@ -114,22 +113,36 @@ async def show_answer(update: Update, context: Context, outcome: AnswerOutcome) 
         await on_start(update, context)
     elif kind == "no_session":
         await reply(update, t(lang, "no_session"), keyboards.practice_keyboard(lang))
+    elif kind == "done_today":
+        assert outcome.summary is not None
+        await reply(update, *messages.today_done_message(outcome.summary, lang))
+    elif kind == "other_digits":
+        await reply(update, t(lang, "other_digits"), _buttons(outcome))
     elif kind == "unreadable":
         expect = messages.expect_text(outcome.card, lang)
-        await reply(update, t(lang, "unreadable", expect=expect))
+        await reply(update, t(lang, "unreadable", expect=expect), _buttons(outcome))
     elif kind == "needs_form":
-        await reply(update, messages.needs_form_text(outcome))
+        await reply(update, messages.needs_form_text(outcome), _buttons(outcome))
     elif kind == "stale":
         await reply(update, t(lang, "stale_button"))
         if outcome.current is not None:
             await reply(update, *messages.problem_message(outcome.current, lang))
     else:
         text = messages.verdict_message(outcome)
-        markup = None
+        markup = _buttons(outcome)
         if outcome.next_problem is not None:
             problem_text, markup = messages.problem_message(outcome.next_problem, lang)
             text = f"{text}\n\n{problem_text}"
+        elif outcome.summary is not None:
+            markup = keyboards.more_practice_keyboard(lang)
         await reply(update, text, markup)
+
+
+def _buttons(outcome: AnswerOutcome) -> InlineKeyboardMarkup | None:
+    """The current problem's buttons (Hint, Skip, options) under a reply about it."""
+    if outcome.current is None:
+        return None
+    return keyboards.problem_keyboard(outcome.current, outcome.lang)
 
 
 async def _step_button(
@@ -167,12 +180,20 @@ async def on_option_button(update: Update, context: Context) -> None:
 
 
 async def on_skip_button(update: Update, context: Context) -> None:
-    """Skip: record it, show the answer and the explanation, and move on."""
+    """Skip: first ask to be sure; confirmed, record it, show the answer and move on."""
     step = await _step_button(update, context)
     if step is None:
         return
-    query, session_id, position, _ = step
+    query, session_id, position, confirmed = step
     await query.answer()
+    if confirmed != keyboards.SKIP_CONFIRMED:
+        lang = await stored_language(update, context)
+        await reply(
+            update,
+            t(lang, "skip_confirm"),
+            keyboards.skip_confirm_keyboard(session_id, position, lang),
+        )
+        return
     outcome = await practice.skip_problem(
         context.deps,
         telegram_id=user_id(update),

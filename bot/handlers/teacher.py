@@ -6,8 +6,15 @@ from telegram import Update
 
 from bot import keyboards, messages
 from bot.handlers import misc
-from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
-from bot.services import classes, summaries
+from bot.handlers.common import (
+    Context,
+    edit_or_reply,
+    refresh_commands,
+    reply,
+    stored_language,
+    user_id,
+)
+from bot.services import classes, families, summaries
 from bot.services.classes import ClassInvite, ClassLink
 from bot.texts import N_, t, tn
 
@@ -27,10 +34,20 @@ def _link_text(context: Context, link: ClassLink, key: str) -> str:
     return tn(link.lang, key, classes.CLASS_LINK_DAYS, name=link.name, link=url)
 
 
+async def ask_language_first(update: Update, context: Context) -> bool:
+    """A teacher's first contact: ask their language before anything (True if asked)."""
+    if not await families.needs_language(context.deps, telegram_id=user_id(update)):
+        return False
+    await reply(update, t("en", "choose_language_adult"), keyboards.person_language_keyboard())
+    return True
+
+
 async def on_new_class(update: Update, context: Context) -> None:
     """/newclass NAME: a teacher creates a class and gets the link students join with."""
+    if await ask_language_first(update, context):
+        return
     if await _teacher_language(update, context) is None:
-        await reply(update, t(user_language(update), "teachers_only"))
+        await reply(update, t(await stored_language(update, context), "teachers_only"))
         return
     name = " ".join(context.args or [])
     link = await classes.create_class(context.deps, telegram_id=user_id(update), name=name)
@@ -43,8 +60,10 @@ async def on_new_class(update: Update, context: Context) -> None:
 
 async def on_class(update: Update, context: Context) -> None:
     """/class: each of the teacher's classes, one line per student, with new-link buttons."""
+    if await ask_language_first(update, context):
+        return
     if await _teacher_language(update, context) is None:
-        await reply(update, t(user_language(update), "teachers_only"))
+        await reply(update, t(await stored_language(update, context), "teachers_only"))
         return
     report = await summaries.teacher_report(context.deps, telegram_id=user_id(update))
     assert report is not None
@@ -61,9 +80,10 @@ async def on_language_button(update: Update, context: Context) -> None:
     await query.answer()
     lang = await classes.switch_teacher_language(context.deps, telegram_id=user_id(update))
     if lang is None:
-        await reply(update, t(user_language(update), "teachers_only"))
+        await reply(update, t(await stored_language(update, context), "teachers_only"))
         return
     await reply(update, t(lang, "teacher_language_saved"))
+    await refresh_commands(update, context, lang)
 
 
 async def on_class_link_button(update: Update, context: Context) -> None:
@@ -78,7 +98,7 @@ async def on_class_link_button(update: Update, context: Context) -> None:
         else None
     )
     if link is None or link.kind == "not_teacher":
-        await reply(update, t(user_language(update), "teachers_only"))
+        await reply(update, t(await stored_language(update, context), "teachers_only"))
         return
     if link.kind != "created":
         await reply(update, t(link.lang, "class_none"))

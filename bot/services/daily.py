@@ -14,9 +14,10 @@ from db import queries
 
 
 async def todays_variants(
-    s: AsyncSession, *, student_id: int, grade: int, today: dt.date, count: int
+    s: AsyncSession, *, student_id: int, grade: int, today: dt.date, count: int, extra: int = 0
 ) -> list[Variant] | None:
-    """Up to ``count`` variants for today's session; None when the class has no problems."""
+    """Up to ``count`` variants for today's session (or its extra set number ``extra``, which
+    avoids what the day's session gave too); None when the class has no problems."""
     candidates = [
         Candidate(pid, topic, difficulty, tuple(seeds or ()))
         for pid, topic, difficulty, seeds in await queries.problems.active_problem_summaries(
@@ -37,6 +38,6 @@ async def todays_variants(
         states,
         count,
         today=mastery.day_number(today),
-        seed=f"{student_id}:{today}",
+        seed=f"{student_id}:{today}" + (f":{extra}" if extra else ""),
         seen=seen,
     )

@@ -125,6 +125,9 @@ class LinkOutcome:
     child_name: str | None = None
     child_telegram_id: int | None = None
     child_lang: str = "en"
+    # A new parent who is not a student: ask which language they want (Telegram's client
+    # language is nearly always English in Bangladesh, so it cannot decide alone).
+    ask_language: bool = False
 
 
 async def redeem_parent_invite(
@@ -187,6 +190,7 @@ async def _redeem(
         # A student testing their own link must not use it up.
         return LinkOutcome(kind="own_link", lang=lang)
     student_id = await queries.families.use_parent_invite(s, token_hash=token_hash, now=now)
+    known = await queries.families.get_guardian(s, telegram_id=telegram_id) is not None
     if student_id is None:
         guardian = await queries.families.get_guardian(s, telegram_id=telegram_id)
         linked = await queries.families.children_of(s, guardian_telegram_id=telegram_id)
@@ -195,10 +199,12 @@ async def _redeem(
         # Used by someone else (maybe a moment ago, by a concurrent request) or expired.
         expired = invite.used_at is None and invite.expires_at <= now
         return LinkOutcome(kind="expired" if expired else "used", lang=lang)
+    # A student who becomes a parent keeps their language (``lang`` is theirs).
+    is_student = await queries.students.get_student(s, telegram_id=telegram_id) is not None
     guardian = await queries.families.create_guardian_once(
         s,
         telegram_id=telegram_id,
-        language=language_from_client(language_code),
+        language=lang,
         timezone=deps.settings.default_timezone,
         weekly_summary=True,
         daily_summary=False,
@@ -217,7 +223,42 @@ async def _redeem(
         child_name=student.name,
         child_telegram_id=student.telegram_id,
         child_lang=student.language,
+        ask_language=not known and not is_student,
     )
+
+
+async def language_of(deps: Deps, *, telegram_id: int, language_code: str | None) -> str:
+    """The language this person chose in Dars (as a student, parent or teacher), else a
+    guess from their Telegram client."""
+    async with deps.db() as s:
+        return await caller_language(s, telegram_id=telegram_id, language_code=language_code)
+
+
+async def choose_language(deps: Deps, *, telegram_id: int, language: str) -> Role | None:
+    """A parent or teacher picked their language (for every role they have); their role
+    afterwards, or None for someone who is neither."""
+    if language not in ("en", "bn"):
+        return None
+    async with deps.db.begin() as s:
+        guardian = await queries.families.get_guardian(s, telegram_id=telegram_id)
+        teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
+        if guardian is None and teacher is None:
+            return None
+        if guardian is not None:
+            guardian.language = language
+        if teacher is not None:
+            teacher.language = language
+            teacher.language_chosen = True
+    return await role_of(deps, telegram_id=telegram_id, language_code=None)
+
+
+async def needs_language(deps: Deps, *, telegram_id: int) -> bool:
+    """A teacher (not a student) who has not chosen a language yet: ask before anything."""
+    async with deps.db() as s:
+        teacher = await queries.classes.get_teacher(s, telegram_id=telegram_id)
+        if teacher is None or teacher.language_chosen:
+            return False
+        return await queries.students.get_student(s, telegram_id=telegram_id) is None
 
 
 @dataclass(frozen=True, slots=True)

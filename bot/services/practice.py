@@ -19,13 +19,15 @@ from bot.services import mastery
 from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
 from bot.services.daily import todays_variants
+from bot.services.day_streak import advance_streak, row_state
 from bot.services.deps import Deps
+from bot.services.digits import has_other_digits
 from bot.services.model_wait import waiting_for_model
 from bot.services.session_step import advance
-from bot.services.streaks import StreakState, StreakStep, record_practice_day
+from bot.services.streaks import StreakState
 from db import queries
-from db.models import PracticeSession, Streak
-from db.queries.practice import AnsweringStudent, OpenSession, StreakSnapshot
+from db.models import PracticeSession
+from db.queries.practice import AnsweringStudent, OpenSession
 from problems.checking import Verdict, check_answer
 from problems.types import AnswerForm, AnswerType
 
@@ -43,6 +45,7 @@ class ProblemView:
     card: ProblemCard
     hints_used: int
     hints_shown: tuple[str, ...] = ()
+    extra: int = 0  # an extra set after the day's session (its number), else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,7 @@ class SessionSummary:
     streak_longest: int
     new_milestones: tuple[int, ...] = ()
     used_freeze: bool = False
+    extra: bool = False  # an extra set: no streak day of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,8 @@ class PracticeOutcome:
 
 
 AnswerKind = Literal[
+    "done_today",
+    "other_digits",
     "correct",
     "retry",
     "needs_form",
@@ -108,8 +114,11 @@ class _LostRace(Exception):
     """Another copy of the same update changed the session first; roll back ours."""
 
 
-async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
-    """Today's session: resume the unfinished one, say so if done, or choose new problems."""
+async def start_practice(deps: Deps, *, telegram_id: int, more: bool = False) -> PracticeOutcome:
+    """Today's session: resume the unfinished one, say so if done, or choose new problems.
+
+    ``more``: the student asked for more practice; once today's session is done, that is a
+    new extra set (mastery and the record count it; the streak already has its day)."""
     now = deps.clock()
     async with deps.db.begin() as s:
         student, open_session = await queries.practice.get_answering_student(
@@ -127,23 +136,29 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
         if open_session is not None:
             if open_session.local_date != today:
                 # Yesterday's unfinished session carries over to today, if today has none.
+                # An extra set left unfinished becomes today's session: never a second one.
                 existing = await queries.practice.get_session_for_day(
                     s, student_id=student.id, local_date=today
                 )
                 if existing is None and await queries.practice.step_session_if_unchanged(
-                    s, current=open_session, values={"local_date": today}
+                    s, current=open_session, values={"local_date": today, "extra": 0}
                 ):
-                    open_session = replace(open_session, local_date=today)
+                    open_session = replace(open_session, local_date=today, extra=0)
             view = await _view(deps, s, open_session, lang)
             return PracticeOutcome(kind="problem", lang=lang, problem=view, resumed=True)
         todays = await queries.practice.get_session_for_day(
             s, student_id=student.id, local_date=today
         )
+        extra = 0
         if todays is not None:
-            return PracticeOutcome(
-                kind="done",
-                lang=lang,
-                summary=await _summary(s, todays, student.id, today),
+            if not more:
+                return PracticeOutcome(
+                    kind="done",
+                    lang=lang,
+                    summary=await _summary(s, todays, student.id, today),
+                )
+            extra = 1 + await queries.practice.extra_sets_on(
+                s, student_id=student.id, local_date=today
             )
         ids = await todays_variants(
             s,
@@ -151,11 +166,12 @@ async def start_practice(deps: Deps, *, telegram_id: int) -> PracticeOutcome:
             grade=student.grade,
             today=today,
             count=deps.settings.problems_per_session,
+            extra=extra,
         )
         if ids is None:
             return PracticeOutcome(kind="no_problems", lang=lang, grade=student.grade)
         created = await queries.practice.create_session_once(
-            s, student_id=student.id, local_date=today, variants=ids
+            s, student_id=student.id, local_date=today, variants=ids, extra=extra
         )
         view = await _view(deps, s, queries.practice.open_session_of(created), lang)
         resumed = created.position > 0
@@ -233,7 +249,7 @@ async def _submit(
         if student.awaiting == "placement":
             return AnswerOutcome(kind="placing", lang=lang)  # an answer to the check
         if practice is None:
-            return AnswerOutcome(kind="no_session", lang=lang)
+            return await _no_session(deps, s, student)
         stale = session_id is not None and (session_id, position) != (
             practice.id,
             practice.position,
@@ -247,6 +263,11 @@ async def _submit(
         # Only the variant answered is made (the rest when the student reaches them); the
         # session's problems are read together, when not in memory (no query when they are).
         card = await deps.problems.get(s, practice.current, along=practice.variants)
+        if choice is None and has_other_digits(answer):
+            # Digits we do not read (٧, ७…): ask for 0–9 or ০–৯; nothing is counted.
+            return AnswerOutcome(
+                kind="other_digits", lang=lang, card=card, current=_plain_view(practice, card)
+            )
         verdict = _grade_choice(card, choice) if choice is not None else None
         needs: AnswerForm | None = None
         if verdict is None:
@@ -255,7 +276,11 @@ async def _submit(
         if verdict is Verdict.UNREADABLE:
             # Our reading failed, not the student: nothing is recorded, they answer again.
             return AnswerOutcome(
-                kind="unreadable", lang=lang, answer_type=card.answer_type, card=card
+                kind="unreadable",
+                lang=lang,
+                answer_type=card.answer_type,
+                card=card,
+                current=_plain_view(practice, card),
             )
         if verdict is Verdict.NEEDS_FORM:
             # The right value in another shape: recorded as such (never as wrong), and the
@@ -277,7 +302,12 @@ async def _submit(
             if recorded is None:
                 return AnswerOutcome(kind="duplicate", lang=lang)
             return AnswerOutcome(
-                kind="needs_form", lang=lang, answer_type=card.answer_type, card=card, needs=needs
+                kind="needs_form",
+                lang=lang,
+                answer_type=card.answer_type,
+                card=card,
+                needs=needs,
+                current=_plain_view(practice, card),
             )
         if (
             verdict is Verdict.INCORRECT
@@ -429,11 +459,30 @@ async def _record(
         raise _LostRace
 
     if not step.finished_problem:
-        return AnswerOutcome(kind="retry", lang=lang, answer_type=card.answer_type, card=card)
+        # The verdict carries the problem's own buttons: no scrolling up for Hint or Skip.
+        return AnswerOutcome(
+            kind="retry",
+            lang=lang,
+            answer_type=card.answer_type,
+            card=card,
+            current=_plain_view(practice, card),
+        )
     kind: AnswerKind = "correct" if is_correct else "skipped" if grader == "skip" else "revealed"
     total = len(practice.problem_ids)
+    if step.completed and practice.extra:
+        # An extra set: the streak already has this day (from the day's session).
+        seen = student.streak
+        summary = SessionSummary(
+            correct=step.correct_count,
+            total=total,
+            hints=step.hints_total,
+            streak_current=seen.current if seen else 0,
+            streak_longest=seen.longest if seen else 0,
+            extra=True,
+        )
+        return AnswerOutcome(kind=kind, lang=lang, card=card, summary=summary)
     if step.completed:
-        streak = await _advance_streak(deps, s, student, practice.local_date)
+        streak = await advance_streak(deps, s, student, practice.local_date)
         summary = SessionSummary(
             correct=step.correct_count,
             total=total,
@@ -454,8 +503,34 @@ async def _record(
         total=total,
         card=next_card,
         hints_used=0,
+        extra=practice.extra,
     )
     return AnswerOutcome(kind=kind, lang=lang, card=card, next_problem=next_view)
+
+
+def _plain_view(practice: OpenSession, card: ProblemCard) -> ProblemView:
+    """The current problem's view for its buttons (the hints' texts are not read)."""
+    return ProblemView(
+        session_id=practice.id,
+        position=practice.position,
+        total=len(practice.problem_ids),
+        card=card,
+        hints_used=practice.hints_on_current,
+        extra=practice.extra,
+    )
+
+
+async def _no_session(deps: Deps, s: AsyncSession, student: AnsweringStudent) -> AnswerOutcome:
+    """A message with no problem open: today's session is done (say so), or not started."""
+    today = local_date(deps.clock(), student.timezone)
+    todays = await queries.practice.get_session_for_day(s, student_id=student.id, local_date=today)
+    if todays is None:
+        return AnswerOutcome(kind="no_session", lang=student.language)
+    return AnswerOutcome(
+        kind="done_today",
+        lang=student.language,
+        summary=await _summary(s, todays, student.id, today),
+    )
 
 
 def _mastery_write(
@@ -476,85 +551,11 @@ def _mastery_write(
     )
 
 
-async def _advance_streak(
-    deps: Deps, s: AsyncSession, student: AnsweringStudent, day: dt.date
-) -> StreakStep:
-    # The session's own day counts, not the minute it ended: finishing at 00:05 a session
-    # started at 23:55 keeps yesterday's place in the streak.
-    seen = student.streak
-    step = record_practice_day(
-        _snapshot_state(seen) if seen is not None else StreakState(),
-        day,
-        deps.settings.milestones,
-    )
-    if not step.changed:
-        return step
-    # Usually nobody touched the streak since the answer's first query read it: one write.
-    state = step.state
-    if await queries.practice.save_streak_if_unchanged(
-        s,
-        student_id=student.id,
-        seen=seen,
-        current=state.current,
-        longest=state.longest,
-        last_practice_date=state.last_practice_date,
-        milestones_achieved=state.milestones_achieved,
-        freezes_available=state.freezes_available,
-    ):
-        return step
-    return await _advance_streak_locked(deps, s, student.id, day)
-
-
-async def _advance_streak_locked(
-    deps: Deps, s: AsyncSession, student_id: int, day: dt.date
-) -> StreakStep:
-    """The same, on the row locked for this transaction (it changed since it was read)."""
-    row = await queries.practice.get_streak_for_update(s, student_id=student_id)
-    if row is None:
-        row = Streak(
-            student_id=student_id,
-            current=0,
-            longest=0,
-            milestones_achieved=[],
-            freezes_available=0,
-        )
-        s.add(row)
-    step = record_practice_day(_state(row), day, deps.settings.milestones)
-    if step.changed:
-        row.current = step.state.current
-        row.longest = step.state.longest
-        row.last_practice_date = step.state.last_practice_date
-        row.milestones_achieved = list(step.state.milestones_achieved)
-        row.freezes_available = step.state.freezes_available
-    await s.flush()
-    return step
-
-
-def _snapshot_state(seen: StreakSnapshot) -> StreakState:
-    return StreakState(
-        current=seen.current,
-        longest=seen.longest,
-        last_practice_date=seen.last_practice_date,
-        milestones_achieved=seen.milestones_achieved,
-        freezes_available=seen.freezes_available,
-    )
-
-
-def _state(row: Streak) -> StreakState:
-    return StreakState(
-        current=row.current,
-        longest=row.longest,
-        last_practice_date=row.last_practice_date,
-        milestones_achieved=tuple(row.milestones_achieved or ()),
-        freezes_available=row.freezes_available,
-    )
-
-
 async def _summary(
     s: AsyncSession, practice: PracticeSession, student_id: int, today: dt.date
 ) -> SessionSummary:
     streak = await queries.practice.get_streak(s, student_id=student_id)
-    state = _state(streak) if streak is not None else StreakState()
+    state = row_state(streak) if streak is not None else StreakState()
     return SessionSummary(
         correct=practice.correct_count,
         total=len(practice.problem_ids),
@@ -579,6 +580,7 @@ async def _view(deps: Deps, s: AsyncSession, practice: OpenSession, lang: str) -
         card=card,
         hints_used=practice.hints_on_current,
         hints_shown=shown,
+        extra=practice.extra,
     )
 
 

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from bot.services.clock import local_date
 from bot.services.deps import Deps
 from bot.services.names import NameProblem, check_name, clean_name
+from bot.services.reminder_time import read_reminder
 from bot.services.streaks import StreakState, displayed_current
 from db import queries
 from db.models import Student
 
 DEFAULT_REMINDER = dt.time(18, 0)
-_TIME = re.compile(r"^\s*(\d{1,2})\s*[:.]\s*(\d{2})\s*$")
-_OFF_WORDS = {"off", "no", "none", "stop", "বন্ধ", "না"}
-_BN_TO_LATIN = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,25 +126,24 @@ async def await_input(deps: Deps, *, telegram_id: int, what: str) -> Profile | N
 
 
 def parse_reminder(raw: str) -> dt.time | bool | None:
-    """``18:30`` / ``১৮:৩০`` → a time; ``off`` / ``বন্ধ`` → None; anything else → False."""
-    text = unicodedata.normalize("NFC", raw).strip().casefold()
-    if text in _OFF_WORDS:
+    """``18:30`` / ``১৮:৩০`` / ``সন্ধ্যা ৬:৩০`` → a time; ``off`` / ``বন্ধ`` → None; anything
+    else (an ambiguous ``6:30`` too) → False. See ``reminder_time`` for the whole reading."""
+    read = read_reminder(raw)
+    if read.kind == "off":
         return None
-    match = _TIME.match(text.translate(_BN_TO_LATIN))
-    if not match:
-        return False
-    hour, minute = int(match[1]), int(match[2])
-    if hour > 23 or minute > 59:
-        return False
-    return dt.time(hour, minute)
+    return read.time if read.kind == "time" else False
 
 
 @dataclass(frozen=True, slots=True)
 class InputOutcome:
-    kind: str  # "name_saved", "bad_name", "reminder_saved", "bad_reminder", "none"
+    # "name_saved", "bad_name", "reminder_saved", "bad_reminder", "reminder_ambiguous",
+    # "other_digits", "none"
+    kind: str
     profile: Profile | None
     # Why a name was refused (bad_name only): too long or empty, a link, odd letters.
     name_problem: NameProblem | None = None
+    # reminder_ambiguous: the morning reading of a 12-hour time said without am or pm.
+    reminder: dt.time | None = None
 
 
 async def receive_input(deps: Deps, *, telegram_id: int, text: str) -> InputOutcome:
@@ -167,10 +162,26 @@ async def receive_input(deps: Deps, *, telegram_id: int, text: str) -> InputOutc
             student.awaiting = None
             kind = "name_saved"
         else:
-            parsed = parse_reminder(text)
-            if parsed is False:
-                return InputOutcome("bad_reminder", await _profile(deps, student))
-            student.reminder_time = parsed if isinstance(parsed, dt.time) else None
+            read = read_reminder(text)
+            if read.kind in ("bad", "other_digits", "ambiguous"):
+                # Still waiting for the time: ambiguous asks "evening or morning?" with buttons.
+                kind = {"bad": "bad_reminder", "other_digits": "other_digits"}.get(
+                    read.kind, "reminder_ambiguous"
+                )
+                return InputOutcome(kind, await _profile(deps, student), reminder=read.time)
+            student.reminder_time = read.time
             student.awaiting = None
             kind = "reminder_saved"
     return InputOutcome(kind, await _profile(deps, student))
+
+
+async def choose_reminder(deps: Deps, *, telegram_id: int, time: dt.time) -> Profile | None:
+    """The student picked the morning or the evening reading of the time they sent."""
+    async with deps.db.begin() as s:
+        student = await queries.students.get_student(s, telegram_id=telegram_id)
+        if student is None:
+            return None
+        student.reminder_time = time
+        if student.awaiting == "reminder":
+            student.awaiting = None
+    return await _profile(deps, student)

@@ -23,13 +23,26 @@ from db.queries.mastery import MasteryWrite
 
 
 async def get_session_for_day(
-    session: AsyncSession, *, student_id: int, local_date: dt.date
+    session: AsyncSession, *, student_id: int, local_date: dt.date, extra: int = 0
 ) -> PracticeSession | None:
+    """The day's session (``extra`` 0) or one of its extra sets."""
     return await session.scalar(
         select(PracticeSession).where(
+            PracticeSession.student_id == student_id,
+            PracticeSession.local_date == local_date,
+            PracticeSession.extra == extra,
+        )
+    )
+
+
+async def extra_sets_on(session: AsyncSession, *, student_id: int, local_date: dt.date) -> int:
+    """How many extra sets the student was given on this day."""
+    found = await session.scalar(
+        select(func.max(PracticeSession.extra)).where(
             PracticeSession.student_id == student_id, PracticeSession.local_date == local_date
         )
     )
+    return int(found or 0)
 
 
 async def create_session_once(
@@ -38,12 +51,14 @@ async def create_session_once(
     student_id: int,
     local_date: dt.date,
     variants: Sequence[tuple[int, int]],
+    extra: int = 0,
 ) -> PracticeSession:
-    """Create the day's session of these (problem id, seed) variants; if a concurrent request
-    already did, return that one."""
+    """Create the day's session (or its extra set number ``extra``) of these (problem id,
+    seed) variants; if a concurrent request already did, return that one."""
     stmt = dialect_insert(session, PracticeSession).values(
         student_id=student_id,
         local_date=local_date,
+        extra=extra,
         problem_ids=[pid for pid, _seed in variants],
         variant_seeds=[seed for _pid, seed in variants],
         status="in_progress",
@@ -54,8 +69,12 @@ async def create_session_once(
         hints_total=0,
         started_at=dt.datetime.now(dt.UTC),
     )
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=["student_id", "local_date"]))
-    created = await get_session_for_day(session, student_id=student_id, local_date=local_date)
+    await session.execute(
+        stmt.on_conflict_do_nothing(index_elements=["student_id", "local_date", "extra"])
+    )
+    created = await get_session_for_day(
+        session, student_id=student_id, local_date=local_date, extra=extra
+    )
     assert created is not None
     return created
 
@@ -178,6 +197,7 @@ class OpenSession:
     hints_on_current: int
     correct_count: int
     hints_total: int
+    extra: int = 0  # 0: the day's session; 1, 2, …: an extra set (no streak day of its own)
 
     @property
     def variants(self) -> list[tuple[int, int]]:
@@ -205,6 +225,7 @@ _ANSWER_CONTEXT = (
         _students.c.awaiting,
         _sessions.c.id.label("session_id"),
         _sessions.c.local_date,
+        _sessions.c.extra,
         _sessions.c.problem_ids,
         _sessions.c.variant_seeds,
         _sessions.c.position,
@@ -306,6 +327,7 @@ async def get_answering_student(
         hints_on_current=row.hints_on_current,
         correct_count=row.correct_count,
         hints_total=row.hints_total,
+        extra=row.extra,
     )
 
 
@@ -321,6 +343,7 @@ def open_session_of(row: PracticeSession) -> OpenSession:
         hints_on_current=row.hints_on_current,
         correct_count=row.correct_count,
         hints_total=row.hints_total,
+        extra=row.extra,
     )
 
 

@@ -169,3 +169,10 @@ async def model_deps(
         async with engine.begin() as conn:
             await conn.execute(TRUNCATE_ALL)
         await engine.dispose()
+
+
+async def choose_adult_language(person: ChatUser, label: str = "English") -> list[str]:
+    """A new teacher's first contact asks their language: answer it (``label`` a button)."""
+    (question,) = await person.send("/start")
+    assert "Which language would you like?" in question, question
+    return await person.tap(label)

@@ -18,7 +18,7 @@ from bot.services.deps import Deps
 from botapi_emulator import BotApiEmulator
 from db.engine import create_engine, create_sessionmaker
 from db.models import AuditLog, CostRecord, Delivery, Teacher
-from tests.bot.conftest import ChatUser
+from tests.bot.conftest import ChatUser, choose_adult_language
 from tests.conftest import TRUNCATE_ALL, FakeClock
 from tests.services.test_families import finish_session, link_parent, make_student
 
@@ -139,8 +139,8 @@ async def test_operator_commands_are_allowed_audited_and_hidden_from_others(
     assert len(await _audit(e2e_deps)) == 3
     async with e2e_deps.db() as s:
         assert await s.scalar(select(func.count()).select_from(Teacher)) == 1
-    # The new teacher's /start greets them as a teacher.
-    (hello,) = await ChatUser(bot, 9955).send("/start")
+    # The new teacher's /start asks their language, then greets them as a teacher.
+    (hello,) = await choose_adult_language(ChatUser(bot, 9955))
     assert hello.startswith("👋 Hello, teacher!")
 
 

@@ -110,7 +110,7 @@ async def test_settings_change_reminder_and_language(bot: BotApiEmulator, e2e_de
     settings = await user.send("/settings")
     assert "Daily reminder: 18:00" in settings[0]
     assert (await user.tap("Reminder"))[0].startswith("Send the time")
-    assert "like 18:30" in (await user.send("25:99"))[0]
+    assert "like 7pm, 7:30 pm or 19:30" in (await user.send("25:99"))[0]
     assert (await user.send("19:45"))[0] == "⏰ Daily reminder set for 19:45."
     await user.send("/settings")
     await user.tap("Language")

@@ -33,7 +33,7 @@ from db.models import (
     SchoolClass,
     Student,
 )
-from tests.bot.conftest import ChatUser, model_deps
+from tests.bot.conftest import ChatUser, choose_adult_language, model_deps
 from tests.conftest import FakeClock
 from tests.fakes.openai_server import FakeOpenAIServer, FakeReply
 from tests.services.test_families import make_student
@@ -324,6 +324,7 @@ async def test_names_that_would_be_links_or_lookalikes_are_refused_kindly(
 
     await classes.add_teacher(e2e_deps, telegram_id=9822, actor_telegram_id=1, via="test")
     teacher = ChatUser(bot, 9822)
+    await choose_adult_language(teacher)
     for name in ("www.evil.example", "Teacher: visit bit.ly/x", "7В Maths"):  # Cyrillic В
         (refused,) = await teacher.send(f"/newclass {name}")
         assert refused.startswith("That class name can't be used"), refused

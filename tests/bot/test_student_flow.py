@@ -95,9 +95,14 @@ async def test_full_session_right_wrong_unreadable_bengali_hint_skip(
     assert "৫টির মধ্যে ৩ নম্বর সমস্যা" in revealed[0]
 
     # Problems 3–5: skip all; the session ends with the score and a streak of 1.
+    # A skip asks once more (one tap) before it shows the answer.
+    for _ in range(2):
+        assert await user.tap("বাদ দাও") == [
+            "সমস্যাটি বাদ দেবে? উত্তরটি দেখানো হবে, তারপর পরের সমস্যা আসবে।"
+        ]
+        await user.tap("হ্যাঁ, বাদ দাও")
     await user.tap("বাদ দাও")
-    await user.tap("বাদ দাও")
-    final = await user.tap("বাদ দাও")
+    final = await user.tap("হ্যাঁ, বাদ দাও")
     assert "আজকের অনুশীলন শেষ! ৫টির মধ্যে ১টি সঠিক" in final[0]
     assert "টানা অনুশীলন: ১ দিন" in final[0]
 
@@ -112,7 +117,9 @@ async def test_full_session_right_wrong_unreadable_bengali_hint_skip(
     ]
     assert responses[0].hints_used == 1
     again = await user.send("/practice")
-    assert again[0].startswith("✅ আজকের অনুশীলন শেষ হয়েছে")
+    assert again[0].startswith("✅ আজকের অনুশীলন শেষ। শাবাশ!")
+    assert "ধারাবাহিকতা: ১ দিন" in again[0]
+    assert [label for label, _ in user.buttons()] == ["➕ আরও অনুশীলন"]
 
 
 async def test_redelivered_update_and_double_tap_count_once(
@@ -136,6 +143,7 @@ async def test_redelivered_update_and_double_tap_count_once(
 
     # A button tapped twice quickly: two callback queries, one step, both answered.
     message_id, data = user.button_data("Skip")
+    data += ":1"  # the confirmed skip (the first tap only asks)
     bot.push_callback(user.id, data, message_id=message_id)
     bot.push_callback(user.id, data, message_id=message_id)
     await bot.wait_for("answerCallbackQuery", count=len(bot.calls_to("answerCallbackQuery")))

@@ -15,7 +15,7 @@ from bot.services import classes
 from bot.services.deps import Deps
 from botapi_emulator import BotApiEmulator
 from db.models import ClassMember, SchoolClass, Teacher, Topic
-from tests.bot.conftest import ChatUser
+from tests.bot.conftest import ChatUser, choose_adult_language
 from tests.conftest import FakeClock
 from tests.services.test_families import finish_session, make_student
 
@@ -33,6 +33,7 @@ async def test_class_link_consent_class_view_and_group_post(
 ) -> None:
     await classes.add_teacher(e2e_deps, telegram_id=TEACHER, actor_telegram_id=1, via="test")
     teacher = ChatUser(bot, TEACHER)
+    await choose_adult_language(teacher)
     (usage,) = await teacher.send("/newclass")
     assert usage.startswith("Send the class name after the command")
     (created,) = await teacher.send("/newclass 7B Maths")
@@ -174,6 +175,7 @@ async def test_a_teacher_keeps_the_language_they_choose_whatever_their_phone_say
 ) -> None:
     await classes.add_teacher(e2e_deps, telegram_id=TEACHER, actor_telegram_id=1, via="test")
     teacher = ChatUser(bot, TEACHER)  # a Telegram client in English
+    await choose_adult_language(teacher)  # asked at first contact
     (view,) = await teacher.send("/class")
     assert view == "You have no classes yet. Create one with /newclass NAME."
     assert [label for label, _ in teacher.buttons()] == ["🌐 বাংলা"]

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import aiohttp.web
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,
     Conflict,
@@ -368,6 +368,29 @@ async def test_commands_are_stored_per_language(emu: BotApiEmulator, bot: Bot) -
     assert await bot.send_chat_action(USER, "typing")
     assert await bot.set_chat_menu_button()
     assert await bot.delete_webhook() and await bot.log_out() and await bot.close()
+
+
+async def test_commands_are_stored_per_chat_scope(emu: BotApiEmulator, bot: Bot) -> None:
+    await bot.set_my_commands([("start", "Start")])
+    await bot.set_my_commands([("summary", "সন্তানের অগ্রগতি")], scope=BotCommandScopeChat(USER))
+    chat_menu = await bot.get_my_commands(scope=BotCommandScopeChat(USER))
+    assert [c.description for c in chat_menu] == ["সন্তানের অগ্রগতি"]
+    assert [c.command for c in await bot.get_my_commands()] == ["start"]
+    assert emu.my_commands(scope={"type": "chat", "chat_id": USER}) == [
+        {"command": "summary", "description": "সন্তানের অগ্রগতি"}
+    ]
+    assert emu.my_commands(scope={"type": "chat", "chat_id": USER + 1}) == []
+    # A chat scope without its chat (PTB would not build one): refused, as Telegram does.
+    commands = [{"command": "a", "description": "b"}]
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{emu.base_url}{emu.token}/setMyCommands",
+            json={"commands": commands, "scope": {"type": "chat"}},
+        ) as r,
+    ):
+        body = await r.json()
+    assert r.status == 400 and "chat_id" in body["description"]
 
 
 # --------------------------------------------------------------------------- faults & limits
