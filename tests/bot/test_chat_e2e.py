@@ -139,7 +139,7 @@ async def test_more_practice_in_bengali(bot: BotApiEmulator, e2e_deps: Deps) -> 
     assert "আরও অনুশীলন" in final[0]
     done = await user.send("৪২")
     assert done[0].startswith("✅ আজকের অনুশীলন শেষ। শাবাশ!")
-    assert "ধারাবাহিকতা: ১ দিন" in done[0]
+    assert "টানা অনুশীলন: ১ দিন" in done[0]
     assert "অনুশীলন চাপো" not in done[0]
     assert [label for label, _ in user.buttons()] == ["➕ আরও অনুশীলন"]
     extra = await user.tap("আরও অনুশীলন")
@@ -150,7 +150,7 @@ async def test_more_practice_in_bengali(bot: BotApiEmulator, e2e_deps: Deps) -> 
     assert len(await _sessions(e2e_deps)) == 2
     done = await _answer_all(user, e2e_deps)
     assert "🎯 বাড়তি সেট শেষ! ৫টির মধ্যে ৫টি সঠিক।" in done[0]
-    assert "ধারাবাহিকতা: ১ দিন" in done[0]
+    assert "টানা অনুশীলন: ১ দিন" in done[0]
 
 
 # ---------------------------------------------------------------- hints and skipping
@@ -206,7 +206,7 @@ HINT_WORDS: dict[str, dict[str, Any]] = {
         "yes": "হ্যাঁ, বাদ দাও",
         "back": "আবার চেষ্টা করি",
         "wrong": "❌",
-        "skipped": "সমস্যা ২/৫",
+        "skipped": "৫টির মধ্যে ২ নম্বর সমস্যা",
     },
 }
 

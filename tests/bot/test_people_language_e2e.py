@@ -44,7 +44,7 @@ async def test_a_new_parent_chooses_bengali_and_gets_a_bengali_menu(
     assert menu == {
         "start": "শুরু করুন",
         "summary": "সন্তানের অগ্রগতি",
-        "unlink": "সন্তানের অগ্রগতি আর না দেখুন",
+        "unlink": "সন্তানের অগ্রগতি দেখা বন্ধ করুন",
         "help": "দার্স কীভাবে কাজ করে",
         "delete_my_data": "আপনার তথ্য মুছে ফেলুন",
     }

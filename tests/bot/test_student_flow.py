@@ -118,7 +118,7 @@ async def test_full_session_right_wrong_unreadable_bengali_hint_skip(
     assert responses[0].hints_used == 1
     again = await user.send("/practice")
     assert again[0].startswith("✅ আজকের অনুশীলন শেষ। শাবাশ!")
-    assert "ধারাবাহিকতা: ১ দিন" in again[0]
+    assert "টানা অনুশীলন: ১ দিন" in again[0]
     assert [label for label, _ in user.buttons()] == ["➕ আরও অনুশীলন"]
 
 
