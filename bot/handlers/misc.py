@@ -8,8 +8,9 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot import keyboards
-from bot.handlers.common import Context, reply, stored_language, user_language
+from bot.handlers.common import Context, reply, stored_language, user_id, user_language
+from bot.handlers.practice import show_answer
+from bot.services import practice
 from bot.texts import t
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,10 @@ async def on_unknown_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     lang = await stored_language(update, context)
-    await query.answer(t(lang, "stale_button"))
-    await reply(update, t(lang, "no_session"), keyboards.practice_keyboard(lang))
+    outcome = await practice.where_am_i(context.deps, telegram_id=user_id(update))
+    # An open problem is shown again under a "that button is old" line; otherwise a popup.
+    await query.answer(None if outcome.kind == "stale" else t(lang, "stale_button"))
+    await show_answer(update, context, outcome)
 
 
 async def on_error(update: object, context: Context) -> None:

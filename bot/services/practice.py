@@ -384,12 +384,12 @@ async def _skip(
             return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
         lang = student.language
         if practice is None:
-            return AnswerOutcome(kind="no_session", lang=lang)
+            return await _no_session(deps, s, student)
         if (session_id, position) != (practice.id, practice.position):
             return AnswerOutcome(
                 kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
             )
-        card = await deps.problems.get(s, practice.current)
+        card = await deps.problems.get(s, practice.current, along=practice.variants)
         return await _record(
             deps,
             s,
@@ -518,6 +518,21 @@ def _plain_view(practice: OpenSession, card: ProblemCard) -> ProblemView:
         hints_used=practice.hints_on_current,
         extra=practice.extra,
     )
+
+
+async def where_am_i(deps: Deps, *, telegram_id: int) -> AnswerOutcome:
+    """For an old or unknown button: the problem open now ("stale", with its view), or
+    today's session done (with the streak), or none started yet."""
+    async with deps.db.begin() as s:
+        student, practice = await queries.practice.get_answering_student(
+            s, telegram_id=telegram_id
+        )
+        if student is None or student.grade is None:
+            return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
+        if practice is not None:
+            current = await _view(deps, s, practice, student.language)
+            return AnswerOutcome(kind="stale", lang=student.language, current=current)
+        return await _no_session(deps, s, student)
 
 
 async def _no_session(deps: Deps, s: AsyncSession, student: AnsweringStudent) -> AnswerOutcome:

@@ -103,6 +103,10 @@ async def test_more_practice_after_the_day_in_english(bot: BotApiEmulator, e2e_d
         assert "Streak: 1" in done[0]
         assert "Tap Practice" not in done[0]
         assert [label for label, _ in user.buttons()] == ["➕ More practice"]
+    # An old or unknown button says the same, never "Tap Practice to start".
+    old_button = await user.tap_data("an-old-button", message_id=1)
+    assert old_button[-1].startswith("✅ Today's practice is done."), old_button
+    assert [label for label, _ in user.buttons()] == ["➕ More practice"]
 
     extra = await user.tap("More practice")
     assert extra[0].startswith("Extra practice · problem 1 of 5")
@@ -142,6 +146,8 @@ async def test_more_practice_in_bengali(bot: BotApiEmulator, e2e_deps: Deps) -> 
     assert "টানা অনুশীলন: ১ দিন" in done[0]
     assert "অনুশীলন চাপো" not in done[0]
     assert [label for label, _ in user.buttons()] == ["➕ আরও অনুশীলন"]
+    old_button = await user.tap_data("an-old-button", message_id=1)
+    assert old_button[-1].startswith("✅ আজকের অনুশীলন শেষ। শাবাশ!"), old_button
     extra = await user.tap("আরও অনুশীলন")
     assert extra[0].startswith("বাড়তি অনুশীলন · ৫টির মধ্যে ১ নম্বর সমস্যা")
     # Asking again while a set is open resumes it (a double tap makes no second set).
