@@ -330,6 +330,8 @@ def placement_message(outcome: PlacementOutcome) -> Message:
         lines.append(t(lang, "placement_right" if outcome.last_right else "placement_wrong"))
     if outcome.kind == "unreadable":
         lines.append(t(lang, "unreadable", expect=expect_text(outcome.card, lang)))
+    elif outcome.kind == "other_digits":
+        lines.append(t(lang, "other_digits"))
     elif outcome.kind == "problem":
         card = outcome.card
         assert card is not None

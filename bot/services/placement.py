@@ -21,6 +21,7 @@ from bot.services import mastery
 from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
 from bot.services.deps import Deps
+from bot.services.digits import has_other_digits
 from db import queries
 from db.models import Placement, Student
 from problems.checking import Verdict, check_answer
@@ -31,7 +32,14 @@ PLACED_P = mastery.MASTERED
 PLACED_REVIEW_DAYS = 7
 
 PlacementKind = Literal[
-    "problem", "done", "skipped", "unreadable", "duplicate", "not_onboarded", "no_problems"
+    "problem",
+    "done",
+    "skipped",
+    "unreadable",
+    "other_digits",
+    "duplicate",
+    "not_onboarded",
+    "no_problems",
 ]
 
 
@@ -177,6 +185,9 @@ async def answer(deps: Deps, *, telegram_id: int, text: str, update_id: int) -> 
         if row.last_update_id == update_id:
             return PlacementOutcome("duplicate", student.language)
         card = await deps.problems.get(s, (row.problem_id, row.variant_seed))
+        if has_other_digits(text):
+            # Digits we do not read (٧, ७…): asked for 0–9 or ০–৯; nothing is counted.
+            return PlacementOutcome("other_digits", student.language, card=card, step=row.step)
         verdict = check_answer(card.answer_key, text).verdict
         if verdict is Verdict.UNREADABLE:
             return PlacementOutcome("unreadable", student.language, card=card, step=row.step + 1)

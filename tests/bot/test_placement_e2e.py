@@ -69,6 +69,9 @@ async def test_a_strong_student_takes_the_check_from_settings_and_starts_further
     # An unreadable reply is asked again and counts for nothing.
     again = (await user.send("🤷"))[0]
     assert again.startswith("🤔 I couldn't read that as an answer.")
+    # Digits of another script are asked for again in ours, and count for nothing.
+    arabic = (await user.send("٤٢"))[0]
+    assert arabic == "Please write numbers with the digits 0–9 or ০–৯."
     replies = []
     for _ in range(6):
         reply = await _answer(user, e2e_deps, right=True)
@@ -108,3 +111,17 @@ async def test_a_partial_result_starts_practice_mid_syllabus(
     topics = await _practise_day(user, e2e_deps)
     assert syllabus[0].slug not in topics
     assert syllabus[known].slug in topics
+
+
+async def test_other_scripts_digits_in_the_check_are_asked_again_in_bengali(
+    bot: BotApiEmulator, e2e_deps: Deps
+) -> None:
+    user = ChatUser(bot, 7309, language_code="bn")
+    await _onboard(user, bengali=True)
+    first = (await user.tap("যাচাই শুরু করো"))[0]
+    assert "৬টির মধ্যে ১ নম্বর" in first, first
+    devanagari = (await user.send("४२"))[0]
+    assert devanagari == "সংখ্যা লিখতে ০–৯ অথবা 0–9 অঙ্ক ব্যবহার করো।"
+    # Nothing was counted: the next answer is the first one graded.
+    nxt = await _answer(user, e2e_deps, right=True, bengali=True)
+    assert nxt.startswith("✅") and "৬টির মধ্যে ২ নম্বর" in nxt, nxt
