@@ -1,23 +1,50 @@
-"""The `dars` command: database, problem banks, running the bot, and the local console."""
+"""The `dars` command: database, problem banks, running the bot, and the local console.
+
+Operator output is English. Mistakes an operator can be expected to make (a bad date, a
+bad setting, a database that is missing, behind or unreachable) end in one line on stderr
+and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
+import json
+import logging
+import re
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.config import Settings, configure_logging, load_settings
+from bot.config import Settings, configure_logging, describe_database, load_settings
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from bot.services.banks import LoadSummary
+    from bot.services.costs import CostReport
     from bot.services.deps import Deps
     from problems.bank import ParsedBanks
 
 T = TypeVar("T")
+
+DATABASE_HELP = (
+    "The database is DATABASE_URL, read from the environment or a .env file in the current "
+    "folder (default: an SQLite file in $XDG_DATA_HOME/dars, else ~/.local/share/dars). "
+    "Every command that uses it names it on stderr."
+)
+# A load shows a progress bar (on a terminal) from this many problems on.
+PROGRESS_FROM = 200
+
+
+class CliError(Exception):
+    """An expected mistake: its message is printed as one line, exit status 2."""
 
 
 def _version() -> str:
@@ -25,6 +52,36 @@ def _version() -> str:
         return version("dars")
     except PackageNotFoundError:  # running from a checkout without installing
         return "0+unknown"
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _print_table(table: Table) -> None:
+    from rich.console import Console
+
+    # Wide enough for the cost report's eight columns when piped (rich uses 80 off a TTY).
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
+
+
+def _table(title: str | None, *columns: str, left: int = 1) -> Table:
+    """A table whose first ``left`` columns are text (left-aligned), the rest numbers."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index < left else "right", no_wrap=True)
+    return table
 
 
 def cmd_version(_args: argparse.Namespace, _settings: Settings) -> int:
@@ -36,7 +93,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from db import migrate
 
     migrate.upgrade(settings.database_url, args.revision)
-    print(f"database is at {args.revision}")
+    print(f"database is at {_revision_now(settings)}")
     return 0
 
 
@@ -44,8 +101,23 @@ def cmd_db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
     from db import migrate
 
     migrate.downgrade(settings.database_url, args.revision)
-    print(f"database is at {args.revision}")
+    print(f"database is at {_revision_now(settings)}")
     return 0
+
+
+def _revision_now(settings: Settings) -> str:
+    """The revision the database is at now (``db downgrade -1`` printed "at -1")."""
+    from db import migrate
+    from db.engine import create_engine
+
+    async def current() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(current()) or "base (no tables)"
 
 
 def _print_errors(errors: Sequence[object]) -> None:
@@ -90,43 +162,66 @@ def cmd_problems_load(args: argparse.Namespace, settings: Settings) -> int:
     if parsed.errors:
         _print_errors(parsed.errors)
         return 1
-    summary = asyncio.run(_load(settings, parsed, dry_run=args.dry_run))
-    rows = [
-        ("created", summary.created),
-        ("updated", summary.updated),
-        ("unchanged", summary.unchanged),
-        ("retired", summary.retired),
-    ]
+    show = not args.json and sys.stderr.isatty() and len(parsed.problems) >= PROGRESS_FROM
+    summary = asyncio.run(_load(settings, parsed, dry_run=args.dry_run, show_progress=show))
+    counts = {
+        "created": summary.created,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "retired": summary.retired,
+    }
+    if args.json:
+        _print_json(
+            {
+                "dry_run": args.dry_run,
+                "problems": len(parsed.problems),
+                "files": len(parsed.files),
+                **counts,
+            }
+        )
+        return 0
     title = "dry run: nothing written" if args.dry_run else "loaded"
-    print(f"{title} ({len(parsed.problems)} problems, {len(parsed.files)} file(s))")
-    for name, count in rows:
-        print(f"  {name:<10} {count:>7}")
+    table = _table(
+        f"{title} ({len(parsed.problems)} problems, {len(parsed.files)} file(s))",
+        "problems",
+        "count",
+    )
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}")
+    _print_table(table)
     return 0
 
 
-async def _load(settings: Settings, parsed: ParsedBanks, *, dry_run: bool) -> LoadSummary:
+@contextmanager
+def _progress_bar(show: bool, description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr (a terminal only); yields ``progress(done, total)``."""
+    if not show:
+        yield lambda _done, _total: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield progress
+
+
+async def _load(
+    settings: Settings, parsed: ParsedBanks, *, dry_run: bool, show_progress: bool = False
+) -> LoadSummary:
     from bot.services.banks import load_banks
     from db.engine import create_engine, create_sessionmaker
 
     engine = create_engine(settings.database_url)
-    show = sys.stderr.isatty() and len(parsed.problems) >= 500
-
-    def progress(done: int, total: int) -> None:
-        if show and total:
-            width = 30
-            filled = width * done // total
-            print(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
-                end="",
-                file=sys.stderr,
-            )
-            if done == total:
-                print(file=sys.stderr)
-
     try:
-        return await load_banks(
-            create_sessionmaker(engine), parsed, dry_run=dry_run, progress=progress
-        )
+        with _progress_bar(show_progress, "loading problems") as progress:
+            return await load_banks(
+                create_sessionmaker(engine), parsed, dry_run=dry_run, progress=progress
+            )
     finally:
         await engine.dispose()
 
@@ -150,12 +245,97 @@ def cmd_teachers_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_teachers_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.classes import list_teachers
+
+    teachers = asyncio.run(_with_deps(settings, list_teachers))
+    if args.json:
+        _print_json(
+            {
+                "teachers": [
+                    {
+                        "telegram_id": t.telegram_id,
+                        "language": t.language,
+                        "classes": t.classes,
+                        "students": t.students,
+                        "added_at": t.added_at,
+                    }
+                    for t in teachers
+                ]
+            }
+        )
+        return 0
+    if not teachers:
+        print("no teachers yet (add one with `dars teachers add TELEGRAM_ID`)")
+        return 0
+    table = _table(None, "telegram id", "language", "added (UTC)", "classes", "students", left=3)
+    for t in teachers:
+        table.add_row(
+            str(t.telegram_id),
+            t.language,
+            f"{t.added_at:%Y-%m-%d}",
+            f"{t.classes:,}",
+            f"{t.students:,}",
+        )
+    _print_table(table)
+    return 0
+
+
+def cmd_teachers_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.classes import CLI_ACTOR, TeacherRemoval, remove_teacher
+
+    async def remove(deps: Deps) -> TeacherRemoval:
+        return await remove_teacher(
+            deps,
+            telegram_id=args.telegram_id,
+            force=args.force,
+            actor_telegram_id=CLI_ACTOR,
+            via="cli",
+        )
+
+    result = asyncio.run(_with_deps(settings, remove))
+    tid = args.telegram_id
+    if result.kind == "not_teacher":
+        print(f"dars: {tid} is not a teacher; nothing removed", file=sys.stderr)
+        return 1
+    if result.kind == "has_classes":
+        print(
+            f"dars: {tid} has {result.classes} class(es) with {result.students} student(s); "
+            "nothing removed. Add --force to remove the teacher with their classes (the "
+            "students keep their accounts and progress)",
+            file=sys.stderr,
+        )
+        return 1
+    gone = f" and {result.classes} class(es)" if result.classes else ""
+    print(f"{tid} is no longer a teacher (removed the teacher{gone})")
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.messages import stats_text
     from bot.services.stats import collect_stats
 
     numbers = asyncio.run(_with_deps(settings, collect_stats))
-    print(stats_text(numbers, "en"))
+    if args.json:
+        _print_json({**dataclasses.asdict(numbers), "accuracy_percent": numbers.accuracy})
+        return 0
+    accuracy = "n/a" if numbers.accuracy is None else f"{numbers.accuracy}%"
+    table = _table("Dars usage", "", "number")
+    for name, value in (
+        ("students", f"{numbers.students:,}"),
+        ("parents", f"{numbers.parents:,}"),
+        ("teachers", f"{numbers.teachers:,}"),
+        ("active today", f"{numbers.active_today:,}"),
+        ("active this week", f"{numbers.active_week:,}"),
+        ("sessions completed", f"{numbers.sessions_completed:,}"),
+        ("  of them today", f"{numbers.sessions_completed_today:,}"),
+        ("answers", f"{numbers.answers:,}"),
+        ("accuracy", accuracy),
+        ("reminders sent", f"{numbers.reminders_sent:,}"),
+        ("  of them today", f"{numbers.reminders_sent_today:,}"),
+        ("model cost today (UTC)", f"${numbers.llm_cost_today:.4f}"),
+    ):
+        table.add_row(name, value)
+    _print_table(table)
     return 0
 
 
@@ -171,61 +351,188 @@ async def _with_deps(settings: Settings, use: Callable[[Deps], Awaitable[T]]) ->
         await engine.dispose()
 
 
-def _utc_midnight(text: str) -> dt.datetime:
-    """A YYYY-MM-DD argument as midnight UTC."""
-    return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tzinfo=dt.UTC)
+DAY_FORMAT = "YYYY-MM-DD, today, yesterday, tomorrow or N days ago (e.g. 7d); UTC"
+_DAYS_AGO = re.compile(r"(\d{1,4})\s*(?:d|days?(?:\s+ago)?)")
+
+
+def parse_day(text: str, *, today: dt.date | None = None) -> dt.date:
+    """A day on the command line: an ISO date or a word (``today``, ``yesterday``, ``7d``)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    word = text.strip().lower()
+    named = {"today": 0, "yesterday": 1, "tomorrow": -1}
+    if word in named:
+        return today - dt.timedelta(days=named[word])
+    ago = _DAYS_AGO.fullmatch(word)
+    if ago:
+        return today - dt.timedelta(days=int(ago.group(1)))
+    try:
+        return dt.date.fromisoformat(word)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day: use {DAY_FORMAT}") from None
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 def cmd_cost_report(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.services.costs import cost_report, format_report
+    from bot.services.costs import cost_report
 
     today = dt.datetime.now(dt.UTC).date()
-    until = (
-        _utc_midnight(args.until)
-        if args.until
-        else _utc_midnight(str(today)) + dt.timedelta(days=1)
-    )
+    until = _utc_midnight(args.until or today + dt.timedelta(days=1))
     since = _utc_midnight(args.since) if args.since else until - dt.timedelta(days=30)
+    if since >= until:
+        raise CliError(f"--since ({since:%Y-%m-%d}) must be before --until ({until:%Y-%m-%d})")
 
-    async def report(deps: Deps) -> str:
-        return format_report(await cost_report(deps.db, since=since, until=until, by=args.by))
+    async def report(deps: Deps) -> CostReport:
+        return await cost_report(deps.db, since=since, until=until, by=args.by)
 
-    print(asyncio.run(_with_deps(settings, report)))
+    result = asyncio.run(_with_deps(settings, report))
+    if args.json:
+        _print_json(_cost_json(result))
+        return 0
+    _print_cost_table(result)
     return 0
+
+
+def _cost_row_json(row: Any) -> dict[str, object]:
+    return {
+        "key": row.key,
+        "calls": row.calls,
+        "failed": row.failed,
+        "refused": row.refused,
+        "prompt_tokens": row.prompt_tokens,
+        "cached_tokens": row.cached_tokens,
+        "completion_tokens": row.completion_tokens,
+        "cost_usd": row.cost_usd,
+    }
+
+
+def _cost_json(report: CostReport) -> dict[str, object]:
+    return {
+        "by": report.by,
+        "since": report.since,
+        "until": report.until,
+        "rows": [_cost_row_json(row) for row in report.rows],
+        "total": _cost_row_json(report.total),
+        "active_students": report.active_students,
+        "solved_problems": report.solved_problems,
+        "cost_per_active_student_usd": report.cost_per_active_student,
+        "cost_per_solved_problem_usd": report.cost_per_solved_problem,
+    }
+
+
+def _usd(value: Decimal | None) -> str:
+    return "n/a" if value is None else f"${value:.4f}"
+
+
+def _print_cost_table(report: CostReport) -> None:
+    assert report.since is not None and report.until is not None
+    table = _table(
+        f"Model costs by {report.by}, {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d} "
+        "(UTC, end exclusive)",
+        report.by,
+        *("calls", "failed", "refused", "prompt", "cached", "completion", "cost"),
+    )
+    for row in [*report.rows, report.total]:
+        table.add_row(
+            row.key,
+            *(
+                f"{n:,}"
+                for n in (
+                    row.calls,
+                    row.failed,
+                    row.refused,
+                    row.prompt_tokens,
+                    row.cached_tokens,
+                    row.completion_tokens,
+                )
+            ),
+            _usd(row.cost_usd),
+            end_section=row is report.rows[-1] if report.rows else False,
+        )
+    if not report.rows:
+        table.caption = "(no model calls in this period)"
+    _print_table(table)
+    print(
+        f"Active students: {report.active_students:,}; "
+        f"cost per active student: {_usd(report.cost_per_active_student)}"
+    )
+    print(
+        f"Solved problems: {report.solved_problems:,}; "
+        f"cost per solved problem: {_usd(report.cost_per_solved_problem)}"
+    )
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import run_console
 
-    return run_console(settings, script=args.script)
+    if args.script is not None and not Path(args.script).is_file():
+        raise CliError(f"--script {args.script}: no such file")
+    return run_console(
+        settings, script=args.script, user=args.user, lang=args.lang, fresh=args.fresh
+    )
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+def _command(
+    sub: Any, name: str, help_text: str, *, database: bool = False, **kwargs: Any
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help page has a description (and where its database comes from)."""
+    description = help_text[0].upper() + help_text[1:] + "."
+    if database:
+        description += "\n\n" + DATABASE_HELP
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=help_text, description=description, formatter_class=_formatter, **kwargs
+    )
+    parser.set_defaults(database=database)
+    return parser
+
+
+def _telegram_id(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 15:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram user id (digits only)")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dars", description="Dars, a Telegram maths tutor")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    sub.add_parser("version", help="print the version").set_defaults(func=cmd_version)
-
-    db = sub.add_parser("db", help="database migrations").add_subparsers(
-        dest="db_command", required=True
+    parser = argparse.ArgumentParser(
+        prog="dars",
+        description="Dars, a Telegram maths tutor. Settings come from environment variables "
+        "or a .env file in the current folder (see README.md).\n\n" + DATABASE_HELP,
+        formatter_class=_formatter,
     )
-    up = db.add_parser("upgrade", help="apply migrations (default: to head)")
-    up.add_argument("revision", nargs="?", default="head")
+    parser.set_defaults(database=False, needs_tables=False)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _command(sub, "version", "print the version").set_defaults(func=cmd_version)
+
+    db = _command(sub, "db", "database migrations", database=True).add_subparsers(
+        dest="db_command", required=True, metavar="ACTION"
+    )
+    up = _command(db, "upgrade", "apply migrations (default: to head)", database=True)
+    up.add_argument(
+        "revision", nargs="?", default="head", help="migration to go to (default: head)"
+    )
     up.set_defaults(func=cmd_db_upgrade)
-    down = db.add_parser("downgrade", help="revert migrations to REVISION (e.g. -1, base)")
-    down.add_argument("revision")
+    down = _command(db, "downgrade", "revert migrations", database=True)
+    down.add_argument("revision", help="migration to go back to: -1 (one step), base, or an id")
     down.set_defaults(func=cmd_db_downgrade)
 
-    problems = sub.add_parser("problems", help="problem banks").add_subparsers(
-        dest="problems_command", required=True
+    problems = _command(sub, "problems", "problem banks").add_subparsers(
+        dest="problems_command", required=True, metavar="ACTION"
     )
-    validate = problems.add_parser("validate", help="check bank files without touching the DB")
-    validate.add_argument("paths", nargs="+")
+    validate = _command(problems, "validate", "check bank files without touching the database")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="bank file or folder")
     validate.set_defaults(func=cmd_problems_validate)
-    load = problems.add_parser("load", help="load bank files into the database")
-    load.add_argument("paths", nargs="+")
+    load = _command(problems, "load", "load bank files into the database", database=True)
+    load.add_argument("paths", nargs="+", metavar="PATH", help="bank file or folder")
     load.add_argument("--dry-run", action="store_true", help="report what would change")
-    load.set_defaults(func=cmd_problems_load)
+    load.add_argument("--json", action="store_true", help="print the counts as JSON")
+    load.set_defaults(func=cmd_problems_load, needs_tables=True)
     for tool, description in (
         ("stats", "PATH... [--json]: items, templates and distinct problems per class and topic"),
         ("preview", "PATH... --id ID [--count N] [--seed S] [--lang en|bn]: print variants"),
@@ -239,7 +546,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("rest", nargs=argparse.REMAINDER)
         command.set_defaults(func=cmd_problems_tool, tool=tool)
 
-    run = sub.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run = _command(sub, "run", "run the bot (long polling, or --webhook)", database=True)
     run.add_argument(
         "--webhook",
         action="store_true",
@@ -247,30 +554,140 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=cmd_run)
 
-    teachers = sub.add_parser("teachers", help="teachers").add_subparsers(
-        dest="teachers_command", required=True
+    teachers = _command(sub, "teachers", "list, add and remove teachers").add_subparsers(
+        dest="teachers_command", required=True, metavar="ACTION"
     )
-    add = teachers.add_parser("add", help="register a teacher by Telegram user id")
-    add.add_argument("telegram_id", type=int)
-    add.set_defaults(func=cmd_teachers_add)
-
-    sub.add_parser("stats", help="usage numbers (the same as /stats)").set_defaults(func=cmd_stats)
-
-    cost = sub.add_parser("cost", help="language model costs").add_subparsers(
-        dest="cost_command", required=True
+    add = _command(teachers, "add", "register a teacher by Telegram user id", database=True)
+    add.add_argument("telegram_id", type=_telegram_id, help="the teacher's Telegram user id")
+    add.set_defaults(func=cmd_teachers_add, needs_tables=True)
+    listing = _command(
+        teachers, "list", "every teacher with their classes and students", database=True
     )
-    report = cost.add_parser("report", help="calls, tokens and USD, with totals")
-    report.add_argument("--since", help="YYYY-MM-DD (UTC, inclusive; default: 30 days ago)")
-    report.add_argument("--until", help="YYYY-MM-DD (UTC, exclusive; default: tomorrow)")
-    report.add_argument("--by", choices=["day", "operation", "model", "student"], default="day")
-    report.set_defaults(func=cmd_cost_report)
+    listing.add_argument("--json", action="store_true", help="print the list as JSON")
+    listing.set_defaults(func=cmd_teachers_list, needs_tables=True)
+    remove = _command(
+        teachers,
+        "remove",
+        "remove a teacher (refused while they have classes, unless --force)",
+        database=True,
+    )
+    remove.add_argument("telegram_id", type=_telegram_id, help="the teacher's Telegram user id")
+    remove.add_argument(
+        "--force",
+        action="store_true",
+        help="also delete their classes, memberships and join links (the students stay)",
+    )
+    remove.set_defaults(func=cmd_teachers_remove, needs_tables=True)
 
-    console = sub.add_parser("console", help="chat with the tutor in this terminal")
+    stats = _command(sub, "stats", "usage numbers (the same as /stats)", database=True)
+    stats.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    stats.set_defaults(func=cmd_stats, needs_tables=True)
+
+    cost = _command(sub, "cost", "language model costs").add_subparsers(
+        dest="cost_command", required=True, metavar="ACTION"
+    )
+    report = _command(cost, "report", "calls, tokens and USD, with totals", database=True)
+    report.add_argument(
+        "--since",
+        type=parse_day,
+        metavar="DAY",
+        help=f"first day, inclusive (default: 30 days before --until). DAY: {DAY_FORMAT}",
+    )
+    report.add_argument(
+        "--until",
+        type=parse_day,
+        metavar="DAY",
+        help="the day after the last one, exclusive (default: tomorrow)",
+    )
+    report.add_argument(
+        "--by",
+        choices=["day", "operation", "model", "student"],
+        default="day",
+        help="one row per day (default), operation, model or student",
+    )
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    report.set_defaults(func=cmd_cost_report, needs_tables=True)
+
+    console = _command(
+        sub,
+        "console",
+        "chat with the tutor in this terminal (no Telegram account needed)",
+        database=True,
+    )
     console.add_argument(
-        "--script", help="read the chat from this file (one message per line) instead of stdin"
+        "--script",
+        metavar="FILE",
+        help="read the chat from this file (one message per line) instead of the keyboard",
+    )
+    console.add_argument(
+        "--user",
+        type=int,
+        default=1,
+        choices=range(1, 10),
+        metavar="N",
+        help="which console person you are, 1-9 (default 1): a second one can be a parent "
+        "or a teacher; each has its own chat",
+    )
+    console.add_argument(
+        "--lang",
+        choices=["en", "bn"],
+        help="the language of this person's Telegram app (default: en); bn starts in Bengali",
+    )
+    console.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start this console person over: delete their student, parent and teacher "
+        "data first (other people in the database are kept)",
     )
     console.set_defaults(func=cmd_console)
     return parser
+
+
+def _fail(message: str) -> int:
+    print(f"dars: {message}", file=sys.stderr)
+    return 2
+
+
+def _schema_problem(settings: Settings) -> str | None:
+    """None when the tables are there and current, else one line saying what to do."""
+    from sqlalchemy.engine import make_url
+
+    from bot.serving.runner import check_schema
+    from db.engine import is_sqlite
+
+    if is_sqlite(settings.database_url):
+        database = make_url(settings.database_url).database
+        if database and database != ":memory:" and not Path(database).exists():
+            return f"there is no database at {database} yet; run `dars db upgrade` to create it"
+    # Alembic announces its context at INFO on every look; only its warnings matter here.
+    logger = logging.getLogger("alembic.runtime.migration")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        return asyncio.run(check_schema(settings.database_url))
+    finally:
+        logger.setLevel(level)
+
+
+def _database_error(exc: BaseException) -> str | None:
+    """One line for an unreachable or unusable database, None for other errors."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OperationalError | InterfaceError) or (
+            isinstance(cause, DBAPIError) and "does not exist" in str(cause)
+        ):
+            reason = str(getattr(cause, "orig", None) or cause).splitlines()[0]
+            return f"cannot use the database: {reason}"
+        if isinstance(cause, BrokenPipeError):
+            return None
+        if isinstance(cause, OSError | TimeoutError):
+            return f"cannot reach the database: {cause.strerror or cause or type(cause).__name__}"
+        if type(cause).__module__.startswith("asyncpg"):
+            return f"cannot use the database: {str(cause).splitlines()[0]}"
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -278,7 +695,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings()
     configure_logging(settings)
-    return int(args.func(args, settings))
+    try:
+        if args.database:
+            print(f"dars: database: {describe_database(settings.database_url)}", file=sys.stderr)
+        if getattr(args, "needs_tables", False):
+            problem = _schema_problem(settings)
+            if problem:
+                return _fail(problem)
+        return int(args.func(args, settings))
+    except CliError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `dars … | head`: the reader has gone, which is fine
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        message = _database_error(exc) if args.database else None
+        if message is None:
+            raise
+        return _fail(message + " (check DATABASE_URL)")
 
 
 if __name__ == "__main__":
