@@ -754,6 +754,39 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "🐢 Slow down, please! Wait a few seconds, then send your message again.",
         "bn": "🐢 একটু আস্তে! কয়েক সেকেন্ড অপেক্ষা করো, তারপর আবার পাঠাও।",
     },
+    # --- ops21 branch ---
+    # Operators (bot/handlers/operator.py): /teachers lists and removes teachers. Telegram ids
+    # are shown as typed (Latin digits), like /addteacher's.
+    "teachers_usage": {
+        "en": "Usage: /teachers, or /teachers remove TELEGRAM_ID",
+        "bn": "ব্যবহার: /teachers, অথবা /teachers remove TELEGRAM_ID",
+    },
+    "teachers_none": {
+        "en": "No teachers yet. Add one with /addteacher TELEGRAM_ID.",
+        "bn": "এখনো কোনো শিক্ষক নেই। /addteacher TELEGRAM_ID দিয়ে যোগ করুন।",
+    },
+    "teachers_header": {"en": "👩‍🏫 Teachers: {count}", "bn": "👩‍🏫 শিক্ষক: {count} জন"},
+    "teachers_line": {
+        "en": "{id} · classes: {classes} · students: {students}",
+        "bn": "{id} · ক্লাস: {classes}টি · শিক্ষার্থী: {students} জন",
+    },
+    "teachers_footer": {
+        "en": "To remove a teacher, tap their id below or send /teachers remove TELEGRAM_ID.",
+        "bn": "কোনো শিক্ষককে সরাতে নিচে তাঁর আইডিতে চাপ দিন, অথবা পাঠান /teachers remove TELEGRAM_ID।",
+    },
+    "teachers_remove_button": {"en": "🗑 {id}", "bn": "🗑 {id}"},
+    "teachers_confirm": {
+        "en": "Remove teacher {id}? Classes deleted with them: {classes} (students in them: "
+        "{students}). The students keep their own accounts, progress and parents.",
+        "bn": "শিক্ষক {id}-কে সরাবেন? তাঁর সঙ্গে মুছে যাবে {classes}টি ক্লাস (সেগুলোতে "
+        "শিক্ষার্থী {students} জন)। শিক্ষার্থীদের নিজেদের অ্যাকাউন্ট, অগ্রগতি ও অভিভাবক থাকবে।",
+    },
+    "teachers_confirm_button": {"en": "🗑 Yes, remove", "bn": "🗑 হ্যাঁ, সরান"},
+    "teachers_removed": {
+        "en": "✅ {id} is no longer a teacher.",
+        "bn": "✅ {id} এখন আর শিক্ষক নন।",
+    },
+    "teachers_not_found": {"en": "{id} is not a teacher.", "bn": "{id} শিক্ষক নন।"},
 }
 
 TOPICS: Final[dict[str, dict[str, str]]] = {
