@@ -227,7 +227,11 @@ async def _chat(
                 while True:
                     await chat.wait_quiet()
                     print("\nyou> ", end="", flush=True)
-                    typed = await lines.get()
+                    try:
+                        typed = await lines.get()
+                    except asyncio.CancelledError:  # Ctrl-C: say so now, then stop the bot
+                        print("\n(bye)", flush=True)
+                        raise
                     if typed is None or typed.strip() in ("/quit", "/exit"):
                         print()
                         return 0
@@ -256,5 +260,4 @@ def run_console(
     try:
         return asyncio.run(_chat(settings, script, user=user, lang=lang or "en", fresh=fresh))
     except KeyboardInterrupt:
-        print("\n(bye)")
         return 0
