@@ -659,14 +659,7 @@ def _schema_problem(settings: Settings) -> str | None:
         database = make_url(settings.database_url).database
         if database and database != ":memory:" and not Path(database).exists():
             return f"there is no database at {database} yet; run `dars db upgrade` to create it"
-    # Alembic announces its context at INFO on every look; only its warnings matter here.
-    logger = logging.getLogger("alembic.runtime.migration")
-    level = logger.level
-    logger.setLevel(max(level, logging.WARNING))
-    try:
-        return asyncio.run(check_schema(settings.database_url))
-    finally:
-        logger.setLevel(level)
+    return asyncio.run(check_schema(settings.database_url))
 
 
 def _database_error(exc: BaseException) -> str | None:
@@ -675,6 +668,8 @@ def _database_error(exc: BaseException) -> str | None:
 
     cause: BaseException | None = exc
     while cause is not None:
+        if type(cause).__module__.startswith(("telegram", "aiohttp")):
+            return None  # the Bot API, not the database
         if isinstance(cause, OperationalError | InterfaceError) or (
             isinstance(cause, DBAPIError) and "does not exist" in str(cause)
         ):
