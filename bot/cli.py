@@ -66,19 +66,23 @@ def _json_default(value: object) -> object:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-def _print_table(table: Table) -> None:
+def _print_table(table: Table, title: str | None = None) -> None:
+    """The title as a line of its own (rich would wrap it to the table's width), then the
+    table."""
     from rich.console import Console
 
+    if title:
+        print(title)
     # Wide enough for the cost report's eight columns when piped (rich uses 80 off a TTY).
     Console(width=None if sys.stdout.isatty() else 120).print(table)
 
 
-def _table(title: str | None, *columns: str, left: int = 1) -> Table:
+def _table(*columns: str, left: int = 1) -> Table:
     """A table whose first ``left`` columns are text (left-aligned), the rest numbers."""
     from rich import box
     from rich.table import Table
 
-    table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
+    table = Table(box=box.SIMPLE_HEAVY)
     for index, column in enumerate(columns):
         table.add_column(column, justify="left" if index < left else "right", no_wrap=True)
     return table
@@ -162,6 +166,10 @@ def cmd_problems_load(args: argparse.Namespace, settings: Settings) -> int:
     if parsed.errors:
         _print_errors(parsed.errors)
         return 1
+    # The bank is checked first: its mistakes are reported even without a database.
+    problem = _schema_problem(settings)
+    if problem:
+        raise CliError(problem)
     show = not args.json and sys.stderr.isatty() and len(parsed.problems) >= PROGRESS_FROM
     summary = asyncio.run(_load(settings, parsed, dry_run=args.dry_run, show_progress=show))
     counts = {
@@ -181,14 +189,10 @@ def cmd_problems_load(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 0
     title = "dry run: nothing written" if args.dry_run else "loaded"
-    table = _table(
-        f"{title} ({len(parsed.problems)} problems, {len(parsed.files)} file(s))",
-        "problems",
-        "count",
-    )
+    table = _table("problems", "count")
     for name, count in counts.items():
         table.add_row(name, f"{count:,}")
-    _print_table(table)
+    _print_table(table, f"{title} ({len(parsed.problems)} problems, {len(parsed.files)} file(s))")
     return 0
 
 
@@ -268,7 +272,7 @@ def cmd_teachers_list(args: argparse.Namespace, settings: Settings) -> int:
     if not teachers:
         print("no teachers yet (add one with `dars teachers add TELEGRAM_ID`)")
         return 0
-    table = _table(None, "telegram id", "language", "added (UTC)", "classes", "students", left=3)
+    table = _table("telegram id", "language", "added (UTC)", "classes", "students", left=3)
     for t in teachers:
         table.add_row(
             str(t.telegram_id),
@@ -319,7 +323,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         _print_json({**dataclasses.asdict(numbers), "accuracy_percent": numbers.accuracy})
         return 0
     accuracy = "n/a" if numbers.accuracy is None else f"{numbers.accuracy}%"
-    table = _table("Dars usage", "", "number")
+    table = _table("", "number")
     for name, value in (
         ("students", f"{numbers.students:,}"),
         ("parents", f"{numbers.parents:,}"),
@@ -335,7 +339,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         ("model cost today (UTC)", f"${numbers.llm_cost_today:.4f}"),
     ):
         table.add_row(name, value)
-    _print_table(table)
+    _print_table(table, "Dars usage")
     return 0
 
 
@@ -429,8 +433,6 @@ def _usd(value: Decimal | None) -> str:
 def _print_cost_table(report: CostReport) -> None:
     assert report.since is not None and report.until is not None
     table = _table(
-        f"Model costs by {report.by}, {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d} "
-        "(UTC, end exclusive)",
         report.by,
         *("calls", "failed", "refused", "prompt", "cached", "completion", "cost"),
     )
@@ -453,7 +455,11 @@ def _print_cost_table(report: CostReport) -> None:
         )
     if not report.rows:
         table.caption = "(no model calls in this period)"
-    _print_table(table)
+    _print_table(
+        table,
+        f"Model costs by {report.by}, {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d} "
+        "(UTC, end exclusive)",
+    )
     print(
         f"Active students: {report.active_students:,}; "
         f"cost per active student: {_usd(report.cost_per_active_student)}"
@@ -532,7 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("paths", nargs="+", metavar="PATH", help="bank file or folder")
     load.add_argument("--dry-run", action="store_true", help="report what would change")
     load.add_argument("--json", action="store_true", help="print the counts as JSON")
-    load.set_defaults(func=cmd_problems_load, needs_tables=True)
+    load.set_defaults(func=cmd_problems_load)
     for tool, description in (
         ("stats", "PATH... [--json]: items, templates and distinct problems per class and topic"),
         ("preview", "PATH... --id ID [--count N] [--seed S] [--lang en|bn]: print variants"),

@@ -33,7 +33,7 @@ from problems.bank import parse_banks, sample_bank_dir
 USER_ID = 1
 QUIET_SECONDS = 0.3
 # Telegram first names of the console people (any of them can take any role).
-FIRST_NAMES = {1: "Student", 2: "Parent", 3: "Teacher"}
+FIRST_NAMES = {1: "Student"}
 NEXT_DAY = ("/nextday", "/tomorrow")
 INTRO = """\
 Dars console — you are console user {user} (Telegram id {user}, app language {lang}), chatting
