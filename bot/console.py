@@ -41,8 +41,9 @@ with the real tutor (database: {db}).
 Type messages as you would in Telegram (start with /start). Buttons are shown as [1], [2], …;
 type #1, #2, … to tap one. /nextday moves the console's clock one day on (streaks, milestones,
 reminders). /quit, Ctrl-D or Ctrl-C ends the chat.
-More people: `dars console --user 2` in a second terminal (e.g. a parent: send them the link from
-/invite); a teacher: `dars teachers add 3`, then `dars console --user 3`.
+More people: `dars console --user 2` in a second terminal. A parent: type /start and the code
+after "start=" in the student's /invite link. A teacher: `dars teachers add 3`, then
+`dars console --user 3`. --fresh starts the console user over.
 """
 
 
