@@ -405,3 +405,49 @@ async def test_run_waits_for_the_bot_api_then_gives_up_in_one_line(
             telegram_api_base_url=emu.base_url,
         )
         assert await wait_for_services(up, delays=lambda: iter([])) is None
+
+
+def _big_bank(folder: Path, count: int) -> Path:
+    """``count`` one-line numeric problems (quick to check, unlike the shipped bank)."""
+    text = (SMALL_BANK.read_text(encoding="utf-8").split("\n- id: ")[1]).split("\n", 1)[1]
+    path = folder / "big.yaml"
+    path.write_text(
+        "".join(f'- id: "big-{n:04d}"\n{text.rstrip()}\n\n' for n in range(count)),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_long_load_shows_progress_on_a_terminal_only(sqlite_db: str, cli_env: Path) -> None:
+    import pty
+
+    from bot.cli import PROGRESS_FROM
+
+    bank = _big_bank(cli_env.parent, PROGRESS_FROM + 50)
+    argv = [sys.executable, "-m", "bot", "problems", "load", str(bank)]
+    env = {**os.environ, "DATABASE_URL": sqlite_db, "COLUMNS": "100"}
+    leader, follower = pty.openpty()
+    try:
+        with subprocess.Popen(
+            argv, stdin=follower, stdout=follower, stderr=follower, cwd=cli_env, env=env
+        ) as load:
+            os.close(follower)
+            seen = b""
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # the terminal closed: the command is done
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            assert load.wait(timeout=300) == 0
+    finally:
+        os.close(leader)
+    text = seen.decode(errors="replace")
+    assert "loading problems" in text and "loaded (" in text
+    piped = subprocess.run(
+        [*argv, "--dry-run"], cwd=cli_env, env=env, capture_output=True, text=True, check=True
+    )
+    assert "loading problems" not in piped.stdout + piped.stderr
+    assert "unchanged" in piped.stdout

@@ -942,7 +942,7 @@ def test_malformed_template_is_rejected_at_its_line(
     # ... and the load command writes nothing.
     import argparse
 
-    from bot import cli
+    from bot.cli import commands as cli
 
     def must_not_load(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the database was touched")
