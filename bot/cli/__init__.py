@@ -35,7 +35,13 @@ from bot.cli.commands import (
     cmd_version,
     parse_day,
 )
-from bot.config import configure_logging, describe_database, load_settings
+from bot.config import (
+    JsonFormatter,
+    RedactingFormatter,
+    configure_logging,
+    describe_database,
+    load_settings,
+)
 
 __all__ = ["PROGRESS_FROM", "build_parser", "cmd_problems_load", "main", "parse_day"]
 
@@ -220,8 +226,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _say(message: str, *, level: int = logging.INFO) -> None:
+    """One line for the operator on stderr: ``dars: …``, or a JSON log record when
+    LOG_FORMAT=json (log collectors expect every line of stderr to be one)."""
+    root = logging.getLogger()
+    if any(
+        isinstance(h.formatter, RedactingFormatter)
+        and isinstance(h.formatter.inner, JsonFormatter)
+        for h in root.handlers
+    ):
+        logging.getLogger("bot.cli").log(level, "%s", message)
+    else:
+        print(f"dars: {message}", file=sys.stderr)
+
+
 def _fail(message: str) -> int:
-    print(f"dars: {message}", file=sys.stderr)
+    _say(message, level=logging.ERROR)
     return 2
 
 
@@ -267,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     try:
         if args.database:
-            print(f"dars: database: {describe_database(settings.database_url)}", file=sys.stderr)
+            _say(f"database: {describe_database(settings.database_url)}")
         if getattr(args, "needs_tables", False):
             problem = _schema_problem(settings)
             if problem:
