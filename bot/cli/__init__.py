@@ -8,6 +8,7 @@ and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 import textwrap
@@ -306,8 +307,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:  # `dars run`: the health/metrics or webhook port
+            return _fail(
+                f"cannot listen: {exc.strerror} (another process has METRICS_PORT or "
+                "WEBHOOK_PORT: give this one another port, or METRICS_PORT=0)"
+            )
+        message = _database_error(exc) if args.database and args.command != "run" else None
+        if message is None:
+            raise
+        return _fail(message + " (check DATABASE_URL)")
     except Exception as exc:
-        message = _database_error(exc) if args.database else None
+        # `dars run` waited for its database at start-up; what fails later is not that.
+        message = _database_error(exc) if args.database and args.command != "run" else None
         if message is None:
             raise
         return _fail(message + " (check DATABASE_URL)")
