@@ -74,9 +74,21 @@ async def _links(url: str) -> int:
     return count
 
 
+def _evening_zone() -> str:
+    """A time zone where it is 20:00-21:00 now: past the default reminder time (18:00) and
+    far from midnight (the console's clock is the real one, moved on by whole days)."""
+    offset = 20 - dt.datetime.now(dt.UTC).hour
+    offset = offset - 24 if offset > 14 else offset
+    return f"Etc/GMT{-offset:+d}"  # the Etc/GMT zones count the other way round
+
+
 def test_a_second_console_user_in_bengali_sees_the_next_day_and_starts_over(
-    console_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    console_db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("DEFAULT_TIMEZONE", _evening_zone())
     out = _chat(
         tmp_path,
         capsys,
