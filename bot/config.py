@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
 import sys
 import time
 from decimal import Decimal
@@ -15,7 +16,33 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_SQLITE_PATH = Path("dars-data") / "dars.sqlite3"
+
+def default_data_dir() -> Path:
+    """Where the embedded SQLite database lives by default: the per-user data directory
+    ($XDG_DATA_HOME/dars, else ~/.local/share/dars), the same whatever folder a command runs
+    from (a relative default made a new, empty database in every folder)."""
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "dars"
+
+
+def default_database_url() -> str:
+    """The embedded SQLite database in ``default_data_dir()``."""
+    return f"sqlite+aiosqlite:///{default_data_dir() / 'dars.sqlite3'}"
+
+
+def describe_database(url: str) -> str:
+    """The database URL for people: the password masked (an SQLite file by its full path)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "(an unreadable DATABASE_URL)"
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return f"SQLite file {Path(str(parsed.database)).resolve()}"
+    return parsed.render_as_string(hide_password=True)
 
 
 class ModelPrice(BaseModel):
@@ -49,9 +76,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
-    database_url: str = Field(
-        default_factory=lambda: f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}",
-    )
+    database_url: str = Field(default_factory=default_database_url)
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
@@ -97,6 +122,21 @@ class Settings(BaseSettings):
     flood_burst: int = Field(default=10, ge=1, le=1000)
     # A bank directory or file loaded by the Docker entrypoint before the bot starts.
     load_bank: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        rule = "must be sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST/DB"
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError:
+            raise ValueError(rule) from None
+        if driver not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError(f"{rule} (got the driver {driver!r})")
+        return value
 
     @field_validator("operator_ids", mode="before")
     @classmethod

@@ -339,3 +339,46 @@ def delete_keyboard(lang: str) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+# Operators: remove a teacher (ask, then confirm). The id is checked again on each tap, and
+# only operators' taps are obeyed.
+TEACHER_REMOVE = "tcrm"
+TEACHER_REMOVE_OK = "tcok"
+_TEACHER_BUTTON = re.compile(rf"^(?:{TEACHER_REMOVE}|{TEACHER_REMOVE_OK}):(\d{{1,15}})$")
+# Telegram shows at most 100 buttons; more teachers than this are removed by argument.
+TEACHER_BUTTONS_MAX = 30
+
+
+def parse_teacher_button(data: str | None) -> int | None:
+    """``tcrm:<id>`` or ``tcok:<id>`` → the teacher's Telegram id, else None."""
+    match = _TEACHER_BUTTON.match(data or "")
+    return int(match.group(1)) if match else None
+
+
+def teachers_keyboard(lang: str, telegram_ids: list[int]) -> InlineKeyboardMarkup | None:
+    """One remove button per teacher, three a row."""
+    buttons = [
+        InlineKeyboardButton(
+            t(lang, "teachers_remove_button", id=str(tid)),
+            callback_data=f"{TEACHER_REMOVE}:{tid}",
+        )
+        for tid in telegram_ids[:TEACHER_BUTTONS_MAX]
+    ]
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
+
+
+def teacher_remove_keyboard(lang: str, telegram_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, "teachers_confirm_button"),
+                    callback_data=f"{TEACHER_REMOVE_OK}:{telegram_id}",
+                ),
+                _cancel(lang),
+            ]
+        ]
+    )

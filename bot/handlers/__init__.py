@@ -44,6 +44,13 @@ def build_handlers() -> list[BaseHandler]:
         CommandHandler("addteacher", operator.on_add_teacher, filters=PRIVATE),
         CommandHandler("stats", operator.on_stats, filters=PRIVATE),
         CommandHandler("cost", operator.on_cost, filters=PRIVATE),
+        CommandHandler("teachers", operator.on_teachers, filters=PRIVATE),
+        CallbackQueryHandler(
+            operator.on_teacher_remove_button, pattern=rf"^{keyboards.TEACHER_REMOVE}:"
+        ),
+        CallbackQueryHandler(
+            operator.on_teacher_remove_confirmed, pattern=rf"^{keyboards.TEACHER_REMOVE_OK}:"
+        ),
         CallbackQueryHandler(onboarding.on_language_button, pattern=rf"^{keyboards.LANGUAGE}:"),
         CallbackQueryHandler(onboarding.on_grade_button, pattern=rf"^{keyboards.GRADE}:"),
         CallbackQueryHandler(onboarding.on_name_button, pattern=rf"^{keyboards.NAME}:"),

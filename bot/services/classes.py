@@ -51,6 +51,71 @@ async def add_teacher(deps: Deps, *, telegram_id: int, actor_telegram_id: int, v
     return created
 
 
+@dataclass(frozen=True, slots=True)
+class TeacherSummary:
+    """One teacher as operators see them: no student names, only counts."""
+
+    telegram_id: int
+    language: str
+    classes: int
+    students: int
+    added_at: dt.datetime
+
+
+async def list_teachers(deps: Deps) -> list[TeacherSummary]:
+    """Every teacher with how many classes and students they have, oldest first."""
+    async with deps.db() as s:
+        rows = await queries.classes.teacher_overview(s)
+    return [
+        TeacherSummary(t.telegram_id, t.language, classes, students, t.created_at)
+        for t, classes, students in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherRemoval:
+    """What removing a teacher did. ``has_classes``: nothing, because they still have classes
+    and removal was not forced."""
+
+    kind: Literal["removed", "not_teacher", "has_classes"]
+    classes: int = 0
+    students: int = 0
+
+
+async def remove_teacher(
+    deps: Deps, *, telegram_id: int, force: bool, actor_telegram_id: int, via: str
+) -> TeacherRemoval:
+    """Remove a teacher (operators only). A teacher with classes is kept unless ``force``:
+    then their classes, memberships and join links go with them; the students themselves,
+    their progress and their parents stay. Audited, refusals included."""
+    now = deps.clock()
+    async with deps.db.begin() as s:
+        found = await queries.classes.teacher_overview(s, telegram_id=telegram_id)
+        if not found:
+            result = TeacherRemoval(kind="not_teacher")
+        else:
+            _, classes, students = found[0]
+            if classes and not force:
+                result = TeacherRemoval("has_classes", classes, students)
+            else:
+                await queries.classes.delete_teacher(s, telegram_id=telegram_id)
+                result = TeacherRemoval("removed", classes, students)
+        await queries.stats.add_audit(
+            s,
+            actor_telegram_id=actor_telegram_id,
+            action="remove_teacher",
+            detail={
+                "teacher_telegram_id": telegram_id,
+                "result": result.kind,
+                "classes": result.classes,
+                "force": force,
+                "via": via,
+            },
+            now=now,
+        )
+    return result
+
+
 async def teacher_language(
     deps: Deps, *, telegram_id: int, language_code: str | None
 ) -> str | None:

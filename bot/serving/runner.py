@@ -7,13 +7,17 @@ import gc
 import logging
 import re
 import signal
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from urllib.parse import urlparse
 
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.serving.http import AiohttpRequest
 from bot.serving.ops import with_ops_server
 from db import migrate
 from db.engine import create_engine
@@ -24,9 +28,14 @@ logger = logging.getLogger(__name__)
 async def check_schema(url: str) -> str | None:
     """None when the database is at the newest migration, else a message for the operator."""
     engine = create_engine(url)
+    # Alembic announces its context at INFO on every look; only its warnings matter here.
+    alembic_logger = logging.getLogger("alembic.runtime.migration")
+    level = alembic_logger.level
+    alembic_logger.setLevel(max(level, logging.WARNING))
     try:
         current = await migrate.current_revision(engine)
     finally:
+        alembic_logger.setLevel(level)
         await engine.dispose()
     head = migrate.head_revision()
     if current != head:
@@ -35,6 +44,107 @@ async def check_schema(url: str) -> str | None:
             f"Dars needs {head}. Run `dars db upgrade` first."
         )
     return None
+
+
+# `dars run` waits this long in all for an unreachable database or Bot API at start-up,
+# trying again after 1, 2, 4, … seconds (at most 30 apart), then gives up with one line; a
+# supervisor (Docker's restart policy, systemd) starts it again. Once running, PTB itself
+# retries a lost Bot API the same way, and a lost database fails single updates only.
+STARTUP_WAIT_SECONDS = 300.0
+MAX_BACKOFF_SECONDS = 30.0
+
+
+def backoff_delays(
+    total: float = STARTUP_WAIT_SECONDS, first: float = 1.0, most: float = MAX_BACKOFF_SECONDS
+) -> Iterator[float]:
+    """1, 2, 4, … seconds (at most ``most``) while they add up to no more than ``total``."""
+    spent, delay = 0.0, first
+    while spent + delay <= total:
+        yield delay
+        spent += delay
+        delay = min(most, delay * 2)
+
+
+def database_reason(exc: BaseException) -> str | None:
+    """Why the database cannot be reached, in a line; None if ``exc`` is not about that."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OperationalError | InterfaceError):
+            return str(getattr(cause, "orig", None) or cause).splitlines()[0]
+        if isinstance(cause, OSError | TimeoutError) and not isinstance(cause, BrokenPipeError):
+            return str(cause) or type(cause).__name__
+        if type(cause).__module__.startswith("asyncpg"):
+            return str(cause).splitlines()[0]
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+async def _retrying(
+    what: str,
+    attempt: Callable[[], Awaitable[str | None]],
+    reason_of: Callable[[BaseException], str | None],
+    delays: Iterator[float],
+) -> str | None:
+    """Run ``attempt`` until it returns (its answer) or fails for a reason that is not
+    ``reason_of``'s; after the last delay, the operator's one line."""
+    started = time.monotonic()
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            reason = reason_of(exc)
+            if reason is None:
+                raise
+        delay = next(delays, None)
+        if delay is None:
+            waited = round(time.monotonic() - started)
+            return f"cannot reach {what} ({reason}); gave up after {waited} s"
+        logger.warning("cannot reach %s (%s); trying again in %.0f s", what, reason, delay)
+        await asyncio.sleep(delay)
+
+
+def _bot_api_reason(exc: BaseException) -> str | None:
+    if isinstance(exc, InvalidToken):
+        return None
+    if isinstance(exc, NetworkError | TimedOut):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
+
+
+async def wait_for_services(
+    settings: Settings, *, delays: Callable[[], Iterator[float]] = backoff_delays
+) -> str | None:
+    """Wait (with backoff) for the database and the Bot API; None when both answer and the
+    schema is current, else one line for the operator."""
+    problem = await _retrying(
+        "the database",
+        lambda: check_schema(settings.database_url),
+        database_reason,
+        delays(),
+    )
+    if problem:
+        return problem
+    assert settings.telegram_bot_token is not None
+
+    async def get_me() -> None:
+        assert settings.telegram_bot_token is not None
+        bot = Bot(
+            settings.telegram_bot_token.get_secret_value(),
+            base_url=settings.telegram_api_base_url,
+            request=AiohttpRequest(),
+            get_updates_request=AiohttpRequest(),
+        )
+        # `async with` shuts the bot's HTTP sessions down on failure too (no "Unclosed
+        # client session" at exit).
+        async with bot:
+            pass
+
+    try:
+        return await _retrying("the Bot API", get_me, _bot_api_reason, delays())
+    except InvalidToken:
+        return "the Bot API rejected TELEGRAM_BOT_TOKEN (ask @BotFather for the right one)"
 
 
 def new_event_loop(kind: str) -> asyncio.AbstractEventLoop:
@@ -87,14 +197,15 @@ def run_polling(settings: Settings) -> int:
     if settings.telegram_bot_token is None:
         logger.error("TELEGRAM_BOT_TOKEN is not set; use `dars console` to try Dars locally")
         return 2
-    problem = asyncio.run(check_schema(settings.database_url))
+    problem = asyncio.run(wait_for_services(settings))
     if problem:
         logger.error("%s", problem)
         return 2
     app = frozen_after_start(with_ops_server(build_application(settings), settings))
     # PTB runs on the current loop (and closes it when done).
     asyncio.set_event_loop(new_event_loop(settings.event_loop))
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    # The Bot API answered a moment ago: a brief flap during PTB's own start is retried.
+    app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=5)
     return 0
 
 
@@ -132,7 +243,7 @@ def run_webhook(settings: Settings) -> int:
     if problem:
         logger.error("%s", problem)
         return 2
-    problem = asyncio.run(check_schema(settings.database_url))
+    problem = asyncio.run(wait_for_services(settings))
     if problem:
         logger.error("%s", problem)
         return 2

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -99,3 +99,24 @@ async def delete_teacher(session: AsyncSession, *, telegram_id: int) -> bool:
 async def classes_in_group(session: AsyncSession, *, chat_id: int) -> list[SchoolClass]:
     rows = await session.scalars(select(SchoolClass).where(SchoolClass.group_chat_id == chat_id))
     return list(rows.all())
+
+
+async def teacher_overview(
+    session: AsyncSession, *, telegram_id: int | None = None
+) -> list[tuple[Teacher, int, int]]:
+    """(teacher, classes, distinct students in them) for every teacher (or one), oldest first."""
+    stmt = (
+        select(
+            Teacher,
+            func.count(func.distinct(SchoolClass.id)),
+            func.count(func.distinct(ClassMember.student_id)),
+        )
+        .outerjoin(SchoolClass, SchoolClass.teacher_id == Teacher.id)
+        .outerjoin(ClassMember, ClassMember.class_id == SchoolClass.id)
+        .group_by(Teacher.id)
+        .order_by(Teacher.created_at, Teacher.id)
+    )
+    if telegram_id is not None:
+        stmt = stmt.where(Teacher.telegram_id == telegram_id)
+    rows = await session.execute(stmt)
+    return [(row[0], int(row[1]), int(row[2])) for row in rows]

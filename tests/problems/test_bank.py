@@ -942,13 +942,13 @@ def test_malformed_template_is_rejected_at_its_line(
     # ... and the load command writes nothing.
     import argparse
 
-    from bot import cli
+    from bot.cli import commands as cli
 
     def must_not_load(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the database was touched")
 
     monkeypatch.setattr(cli, "_load", must_not_load)
-    code = cli.cmd_problems_load(argparse.Namespace(paths=[path], dry_run=False), None)  # type: ignore[arg-type]
+    code = cli.cmd_problems_load(argparse.Namespace(paths=[path], dry_run=False, json=False), None)  # type: ignore[arg-type]
     assert code == 1
 
 
