@@ -82,7 +82,7 @@ def build_handlers() -> list[BaseHandler]:
         ),
         # Catch-alls: anything not matched above still gets a friendly answer.
         MessageHandler(EDITED, misc.on_edited_message),
-        CallbackQueryHandler(misc.on_unknown_button),
+        CallbackQueryHandler(practice.on_unknown_button),
         MessageHandler(PRIVATE & filters.COMMAND, misc.on_unknown_command),
         MessageHandler(PRIVATE & filters.TEXT, practice.on_text),
         MessageHandler(PRIVATE & ~filters.TEXT, misc.on_not_text),

@@ -8,9 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.handlers.common import Context, reply, stored_language, user_id, user_language
-from bot.handlers.practice import show_answer
-from bot.services import practice
+from bot.handlers.common import Context, reply, stored_language, user_language
 from bot.texts import t
 
 logger = logging.getLogger(__name__)
@@ -29,17 +27,6 @@ async def on_not_text(update: Update, context: Context) -> None:
 async def on_edited_message(update: Update, context: Context) -> None:
     """An edited old message: never graded again; ask for a new message instead."""
     await reply(update, t(await stored_language(update, context), "edited_message"))
-
-
-async def on_unknown_button(update: Update, context: Context) -> None:
-    """A button whose data we do not recognise (an old message, or forged data)."""
-    query = update.callback_query
-    assert query is not None
-    lang = await stored_language(update, context)
-    outcome = await practice.where_am_i(context.deps, telegram_id=user_id(update))
-    # An open problem is shown again under a "that button is old" line; otherwise a popup.
-    await query.answer(None if outcome.kind == "stale" else t(lang, "stale_button"))
-    await show_answer(update, context, outcome)
 
 
 async def on_error(update: object, context: Context) -> None:

@@ -10,9 +10,10 @@ from telegram import Update
 
 from bot import keyboards, messages
 from bot.handlers import misc
-from bot.handlers.common import Context, edit_or_reply, reply, user_id, user_language
+from bot.handlers.common import Context, edit_or_reply, reply, stored_language, user_id
+from bot.handlers.practice import on_unknown_button
 from bot.services import classes, costs, stats
-from bot.texts import bn_digits, t
+from bot.texts import N_, bn_digits, t
 
 
 def _is_operator(update: Update, context: Context) -> bool:
@@ -30,7 +31,7 @@ async def on_add_teacher(update: Update, context: Context) -> None:
     if not _is_operator(update, context):
         await misc.on_unknown_command(update, context)
         return
-    lang = user_language(update)
+    lang = await stored_language(update, context)
     args = context.args or []
     if len(args) != 1 or not args[0].isascii() or not args[0].isdigit() or len(args[0]) > 15:
         await reply(update, t(lang, "addteacher_usage"))
@@ -53,7 +54,7 @@ async def on_cost(update: Update, context: Context) -> None:
     spent = await costs.spend_summary(deps.db, now=deps.clock())
     money = {name: f"{amount:.4f}" for name, amount in spent.items()}
     budget = f"{deps.settings.llm_daily_budget_global_usd:.2f}"
-    lang = user_language(update)
+    lang = await stored_language(update, context)
     if lang == "bn":
         money = {name: bn_digits(value) for name, value in money.items()}
         budget = bn_digits(budget)
@@ -68,7 +69,7 @@ async def on_stats(update: Update, context: Context) -> None:
     deps = context.deps
     await stats.record_audit(deps, actor_telegram_id=user_id(update), action="stats")
     numbers = await stats.collect_stats(deps)
-    await reply(update, messages.stats_text(numbers, user_language(update)))
+    await reply(update, messages.stats_text(numbers, await stored_language(update, context)))
 
 
 def _teacher_id_arg(text: str) -> int | None:
@@ -83,7 +84,7 @@ async def on_teachers(update: Update, context: Context) -> None:
     if not _is_operator(update, context):
         await misc.on_unknown_command(update, context)
         return
-    lang = user_language(update)
+    lang = await stored_language(update, context)
     args = context.args or []
     if args and args[0].lower() == "remove" and len(args) == 2:
         teacher_id = _teacher_id_arg(args[1])
@@ -129,12 +130,12 @@ async def on_teacher_remove_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     if not _is_operator(update, context):
-        await misc.on_unknown_button(update, context)
+        await on_unknown_button(update, context)
         return
     await query.answer()
     teacher_id = keyboards.parse_teacher_button(query.data)
     if teacher_id is not None:
-        await _ask_remove(update, context, teacher_id, user_language(update))
+        await _ask_remove(update, context, teacher_id, await stored_language(update, context))
 
 
 async def on_teacher_remove_confirmed(update: Update, context: Context) -> None:
@@ -142,7 +143,7 @@ async def on_teacher_remove_confirmed(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     if not _is_operator(update, context):
-        await misc.on_unknown_button(update, context)
+        await on_unknown_button(update, context)
         return
     await query.answer()
     teacher_id = keyboards.parse_teacher_button(query.data)
@@ -155,5 +156,5 @@ async def on_teacher_remove_confirmed(update: Update, context: Context) -> None:
         actor_telegram_id=user_id(update),
         via="chat",
     )
-    key = "teachers_removed" if result.kind == "removed" else "teachers_not_found"
-    await edit_or_reply(update, t(user_language(update), key, id=str(teacher_id)))
+    key = N_("teachers_removed") if result.kind == "removed" else N_("teachers_not_found")
+    await edit_or_reply(update, t(await stored_language(update, context), key, id=str(teacher_id)))

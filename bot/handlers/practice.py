@@ -250,3 +250,14 @@ def _typing(update: Update) -> Callable[[], Awaitable[None]]:
 async def _stale(update: Update, context: Context) -> None:
     lang = await stored_language(update, context)
     await reply(update, t(lang, "stale_button"), keyboards.practice_keyboard(lang))
+
+
+async def on_unknown_button(update: Update, context: Context) -> None:
+    """A button whose data we do not recognise (an old message, or forged data)."""
+    query = update.callback_query
+    assert query is not None
+    lang = await stored_language(update, context)
+    outcome = await practice.where_am_i(context.deps, telegram_id=user_id(update))
+    # An open problem is shown again under a "that button is old" line; otherwise a popup.
+    await query.answer(None if outcome.kind == "stale" else t(lang, "stale_button"))
+    await show_answer(update, context, outcome)

@@ -260,8 +260,7 @@ async def _submit(
             return AnswerOutcome(
                 kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
             )
-        # Only the variant answered is made (the rest when the student reaches them); the
-        # session's problems are read together, when not in memory (no query when they are).
+        # Only this variant is made; its session's problems are read with it if not in memory.
         card = await deps.problems.get(s, practice.current, along=practice.variants)
         if choice is None and has_other_digits(answer):
             # Digits we do not read (٧, ७…): ask for 0–9 or ০–৯; nothing is counted.
@@ -450,7 +449,16 @@ async def _record(
             "idempotency_key": update_id,
         },
         values=values,
-        mastery=_mastery_write(student, practice, card, evidence),
+        # The answer's change to its topic's mastery, applied in the answer's own write.
+        mastery=None
+        if evidence is None or student.grade is None
+        else mastery.mastery_write(
+            student_id=student.id,
+            grade=student.grade,
+            topic=card.topic,
+            day=mastery.day_number(practice.local_date),
+            evidence=evidence,
+        ),
     )
     if not inserted:
         return AnswerOutcome(kind="duplicate", lang=lang)
@@ -521,18 +529,17 @@ def _plain_view(practice: OpenSession, card: ProblemCard) -> ProblemView:
 
 
 async def where_am_i(deps: Deps, *, telegram_id: int) -> AnswerOutcome:
-    """For an old or unknown button: the problem open now ("stale", with its view), or
-    today's session done (with the streak), or none started yet."""
+    """For an old or unknown button: the open problem again, today's done, or none yet."""
     async with deps.db.begin() as s:
         student, practice = await queries.practice.get_answering_student(
             s, telegram_id=telegram_id
         )
         if student is None or student.grade is None:
             return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
-        if practice is not None:
-            current = await _view(deps, s, practice, student.language)
-            return AnswerOutcome(kind="stale", lang=student.language, current=current)
-        return await _no_session(deps, s, student)
+        if practice is None:
+            return await _no_session(deps, s, student)
+        view = await _view(deps, s, practice, student.language)
+        return AnswerOutcome(kind="stale", lang=student.language, current=view)
 
 
 async def _no_session(deps: Deps, s: AsyncSession, student: AnsweringStudent) -> AnswerOutcome:
@@ -545,24 +552,6 @@ async def _no_session(deps: Deps, s: AsyncSession, student: AnsweringStudent) ->
         kind="done_today",
         lang=student.language,
         summary=await _summary(s, todays, student.id, today),
-    )
-
-
-def _mastery_write(
-    student: AnsweringStudent,
-    practice: OpenSession,
-    card: ProblemCard,
-    evidence: mastery.Evidence | None,
-) -> queries.mastery.MasteryWrite | None:
-    """The answer's change to its topic's mastery, applied in the answer's own write."""
-    if evidence is None or student.grade is None:
-        return None
-    return mastery.mastery_write(
-        student_id=student.id,
-        grade=student.grade,
-        topic=card.topic,
-        day=mastery.day_number(practice.local_date),
-        evidence=evidence,
     )
 
 
