@@ -10,6 +10,7 @@ way to plug in another HTTP library.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -92,8 +93,14 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
-        body: Any = fields
-        if files:
+        # Without files the parameters go as one JSON body (UTF-8, nested objects as they are),
+        # which the Bot API accepts and which costs a fraction of form-encoding the text.
+        body: Any = None
+        headers = None
+        if request_data is not None and not files:
+            body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+            headers = _JSON
+        elif files:
             form = aiohttp.FormData(fields or {})
             for name, upload in files.items():
                 if isinstance(upload, tuple):
@@ -103,13 +110,17 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, upload)
             body = form
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as res:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as res:
                 return res.status, await res.read()
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
 
+
+_JSON = {"Content-Type": "application/json"}
 
 # PTB's "not given" marker; its class is private, its instance is public.
 _NOT_GIVEN = type(BaseRequest.DEFAULT_NONE)

@@ -50,18 +50,30 @@ def _ok(result: object) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
 
-async def test_a_message_goes_out_as_form_fields_and_the_reply_is_parsed(api) -> None:
-    seen: dict[str, str] = {}
+async def test_a_message_goes_out_as_one_json_body_and_the_reply_is_parsed(api) -> None:
+    seen: dict[str, object] = {}
 
     async def handler(request: web.Request) -> web.Response:
-        seen.update({k: str(v) for k, v in (await request.post()).items()})
+        seen["content_type"] = request.content_type
+        seen["body"] = await request.read()
         seen["method"] = request.match_info["method"]
-        return _ok(MESSAGE | {"text": seen["text"]})
+        params = json.loads(seen["body"])  # type: ignore[arg-type]
+        seen.update(params)
+        return _ok(MESSAGE | {"text": params["text"]})
 
     base = await api(handler)
+    markup = telegram.InlineKeyboardMarkup(
+        [[telegram.InlineKeyboardButton("💡 সংকেত", callback_data="h:1:0:1")]]
+    )
     async with telegram.Bot(TOKEN, base_url=base, request=AiohttpRequest()) as bot:
-        sent = await bot.send_message(42, "সঠিক! ৩/৪")
-    assert seen["method"] == "sendMessage" and seen["chat_id"] == "42"
+        sent = await bot.send_message(42, "সঠিক! ৩/৪", reply_markup=markup)
+    assert seen["method"] == "sendMessage" and seen["content_type"] == "application/json"
+    assert seen["chat_id"] == 42 and seen["text"] == "সঠিক! ৩/৪"
+    # Nested objects as objects, and Bengali as UTF-8 (not escaped): a small body.
+    assert seen["reply_markup"] == {
+        "inline_keyboard": [[{"text": "💡 সংকেত", "callback_data": "h:1:0:1"}]]
+    }
+    assert "সঠিক".encode() in seen["body"]  # type: ignore[operator]
     assert sent.text == "সঠিক! ৩/৪" and sent.message_id == 7
 
 
