@@ -196,27 +196,29 @@ async def test_cost_command_for_operators_only(
     assert await ChatUser(operator_bot, 9911).send("/cost") == [UNKNOWN]
 
 
+async def seed_costs(url: str) -> None:
+    """Two model calls' costs: 1 and 2 March 2026, USD 0.01 and 0.025."""
+    engine = create_engine(url)
+    async with create_sessionmaker(engine).begin() as s:
+        for day, cost in ((1, "0.01000000"), (2, "0.02500000")):
+            s.add(
+                CostRecord(
+                    operation="hint_generation",
+                    model="gpt-4o-mini",
+                    status="ok",
+                    prompt_tokens=100,
+                    completion_tokens=10,
+                    tokens_used=110,
+                    cost_usd=Decimal(cost),
+                    created_at=dt.datetime(2026, 3, day, 12, tzinfo=dt.UTC),
+                )
+            )
+    await engine.dispose()
+
+
 def test_cli_cost_report(
     pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    async def seed() -> None:
-        engine = create_engine(pg_url)
-        async with create_sessionmaker(engine).begin() as s:
-            for day, cost in ((1, "0.01000000"), (2, "0.02500000")):
-                s.add(
-                    CostRecord(
-                        operation="hint_generation",
-                        model="gpt-4o-mini",
-                        status="ok",
-                        prompt_tokens=100,
-                        completion_tokens=10,
-                        tokens_used=110,
-                        cost_usd=Decimal(cost),
-                        created_at=dt.datetime(2026, 3, day, 12, tzinfo=dt.UTC),
-                    )
-                )
-        await engine.dispose()
-
     async def truncate() -> None:
         engine = create_engine(pg_url)
         async with engine.begin() as conn:
@@ -224,7 +226,7 @@ def test_cli_cost_report(
         await engine.dispose()
 
     monkeypatch.setenv("DATABASE_URL", pg_url)
-    asyncio.run(seed())
+    asyncio.run(seed_costs(pg_url))
     try:
         assert main(["cost", "report", "--since", "2026-03-01", "--until", "2026-03-03"]) == 0
         out = capsys.readouterr().out

@@ -26,8 +26,7 @@ from bot.serving.runner import backoff_delays, wait_for_services
 from botapi_emulator import BotApiEmulator
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import head_revision
-from db.models import CostRecord
-from tests.bot.test_operator_e2e import _teacher_with_class
+from tests.bot.test_operator_e2e import _teacher_with_class, seed_costs
 from tests.conftest import FakeClock
 
 SMALL_BANK = Path(__file__).resolve().parents[1] / "services" / "llm_bank.yaml"
@@ -218,25 +217,6 @@ def test_days_in_words() -> None:
         parse_day("last week", today=today)
 
 
-async def _seed_costs(url: str) -> None:
-    engine = create_engine(url)
-    async with create_sessionmaker(engine).begin() as s:
-        for day, cost in ((1, "0.01000000"), (2, "0.02500000")):
-            s.add(
-                CostRecord(
-                    operation="hint_generation",
-                    model="gpt-4o-mini",
-                    status="ok",
-                    prompt_tokens=100,
-                    completion_tokens=10,
-                    tokens_used=110,
-                    cost_usd=Decimal(cost),
-                    created_at=dt.datetime(2026, 3, day, 12, tzinfo=dt.UTC),
-                )
-            )
-    await engine.dispose()
-
-
 def _right_aligned(lines: list[str]) -> bool:
     """Whether the table's rows all end in the same column (numbers right-aligned)."""
     return len({len(line.rstrip()) for line in lines}) == 1
@@ -263,7 +243,7 @@ def test_load_cost_report_and_stats_print_tables_and_json(
     assert [line.split() for line in rows] == [["created", "0"], ["unchanged", "3"]]
     assert _right_aligned(rows)
 
-    asyncio.run(_seed_costs(sqlite_db))
+    asyncio.run(seed_costs(sqlite_db))
     argv = ["cost", "report", "--since", "2026-03-01", "--until", "2026-03-03"]
     assert main([*argv, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
