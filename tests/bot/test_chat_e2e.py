@@ -18,6 +18,7 @@ from botapi_emulator import BotApiEmulator
 from db.models import PracticeSession, Response, Streak, Student, TopicMastery
 from problems.bank import parse_banks
 from tests.bot.conftest import ChatUser
+from tests.bot.test_student_flow import _current_card
 from tests.conftest import FakeClock, sample_bank_deps
 
 BENGALI = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
@@ -37,20 +38,6 @@ PLAIN_BANK = "\n".join(
 )
 
 
-async def _current(deps: Deps, telegram_id: int):
-    """The card the student is on and their open session."""
-    async with deps.db() as s:
-        session = await s.scalar(
-            select(PracticeSession)
-            .join(Student, Student.id == PracticeSession.student_id)
-            .where(Student.telegram_id == telegram_id, PracticeSession.status == "in_progress")
-        )
-        assert session is not None
-        seeds = session.variant_seeds or [0] * len(session.problem_ids)
-        variant = (session.problem_ids[session.position], seeds[session.position])
-        return await deps.problems.get(s, variant), session
-
-
 async def _onboard(user: ChatUser, *, bengali: bool = False) -> None:
     await user.send("/start")
     await user.tap("বাংলা" if bengali else "English")
@@ -61,7 +48,7 @@ async def _onboard(user: ChatUser, *, bengali: bool = False) -> None:
 async def _answer_all(user: ChatUser, deps: Deps, count: int = 5) -> list[str]:
     texts: list[str] = []
     for _ in range(count):
-        card, _ = await _current(deps, user.id)
+        card, _ = await _current_card(deps, user.id)
         texts = await user.send(card.answer_key.answer)
     return texts
 
@@ -281,10 +268,10 @@ async def test_other_digits_are_asked_again_and_cost_nothing(
     user = ChatUser(plain_bot, 7120, language_code=lang)
     await _onboard(user, bengali=lang == "bn")
     await user.tap(words["practice"])
-    card, before = await _current(plain_deps, user.id)
+    card, before = await _current_card(plain_deps, user.id)
     reply = await user.send(digits)
     assert reply == [expected]
-    _, after = await _current(plain_deps, user.id)
+    _, after = await _current_card(plain_deps, user.id)
     assert (after.position, after.wrong_on_current) == (before.position, 0)
     assert await _count(plain_deps, Response) == 0
     # The same problem is still open and takes the answer in our digits.
