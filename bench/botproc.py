@@ -55,8 +55,9 @@ class SqlCounter:
     """Counts what one engine sends to the database: statements by verb, transactions, pings.
 
     BEGIN and COMMIT are separate round trips with asyncpg (SQLAlchemy starts the
-    transaction lazily before the first statement); a ping (of a connection idle for a
-    while, see ``db.engine``) is one (``;``).
+    transaction lazily before the first statement); a connection in autocommit sends
+    neither, so its logical transactions are not counted. A ping (of a connection idle for
+    a while, see ``db.engine``) is one round trip (``;``).
     """
 
     def __init__(self) -> None:
@@ -73,11 +74,14 @@ class SqlCounter:
         def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
             self.statements[statement.split(None, 1)[0].upper()] += 1
 
-        def on_begin(_conn: Any) -> None:
-            self.begin += 1
+        def sent(conn: Any) -> bool:
+            return conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
 
-        def on_commit(_conn: Any) -> None:
-            self.commit += 1
+        def on_begin(conn: Any) -> None:
+            self.begin += sent(conn)
+
+        def on_commit(conn: Any) -> None:
+            self.commit += sent(conn)
 
         def on_rollback(_conn: Any) -> None:
             self.rollback += 1

@@ -158,7 +158,7 @@ async def ensure_dataset(
                 FROM students s JOIN g ON g.grade = s.grade
                 CROSS JOIN generate_series(0, $4::int - 1) AS d
                 WHERE s.telegram_id BETWEEN $1 AND $2
-                ON CONFLICT (student_id, local_date) DO NOTHING
+                ON CONFLICT (student_id, local_date, extra) DO NOTHING
                 """,
                 FIRST_TELEGRAM_ID,
                 last,

@@ -1,5 +1,6 @@
-"""Saving a streak when the day's session is complete: usually one compare-and-set write on
-the row the answer's first query read; if it changed in between, again on the locked row."""
+"""A day's finished session moves the student's streak: the new streak is worked out from the
+row the answer's first query read and saved with the answer's own write, if the row is still
+as read (``db/queries/practice.py``); if it changed in between, it is read and saved again."""
 
 from __future__ import annotations
 
@@ -11,61 +12,44 @@ from bot.services.deps import Deps
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
 from db import queries
 from db.models import Streak
-from db.queries.practice import AnsweringStudent, StreakSnapshot
+from db.queries.practice import StreakSnapshot, StreakWrite
 
 
-async def advance_streak(
-    deps: Deps, s: AsyncSession, student: AnsweringStudent, day: dt.date
-) -> StreakStep:
-    # The session's own day counts, not the minute it ended: finishing at 00:05 a session
-    # started at 23:55 keeps yesterday's place in the streak.
-    seen = student.streak
+def streak_step(
+    deps: Deps, student_id: int, seen: StreakSnapshot | None, day: dt.date
+) -> tuple[StreakStep, StreakWrite | None]:
+    """The streak after practising on ``day``, and the write that saves it (None: unchanged).
+
+    The session's own day counts, not the minute it ended: finishing at 00:05 a session
+    started at 23:55 keeps yesterday's place in the streak."""
     step = record_practice_day(
-        snapshot_state(seen) if seen is not None else StreakState(),
-        day,
-        deps.settings.milestones,
+        snapshot_state(seen) if seen is not None else StreakState(), day, deps.settings.milestones
     )
     if not step.changed:
-        return step
-    # Usually nobody touched the streak since the answer's first query read it: one write.
+        return step, None
     state = step.state
-    if await queries.practice.save_streak_if_unchanged(
-        s,
-        student_id=student.id,
+    write = StreakWrite(
+        student_id=student_id,
         seen=seen,
         current=state.current,
         longest=state.longest,
         last_practice_date=state.last_practice_date,
         milestones_achieved=state.milestones_achieved,
         freezes_available=state.freezes_available,
-    ):
-        return step
-    return await advance_streak_locked(deps, s, student.id, day)
+    )
+    return step, write
 
 
-async def advance_streak_locked(
+async def save_streak_again(
     deps: Deps, s: AsyncSession, student_id: int, day: dt.date
 ) -> StreakStep:
-    """The same, on the row locked for this transaction (it changed since it was read)."""
-    row = await queries.practice.get_streak_for_update(s, student_id=student_id)
-    if row is None:
-        row = Streak(
-            student_id=student_id,
-            current=0,
-            longest=0,
-            milestones_achieved=[],
-            freezes_available=0,
-        )
-        s.add(row)
-    step = record_practice_day(row_state(row), day, deps.settings.milestones)
-    if step.changed:
-        row.current = step.state.current
-        row.longest = step.state.longest
-        row.last_practice_date = step.state.last_practice_date
-        row.milestones_achieved = list(step.state.milestones_achieved)
-        row.freezes_available = step.state.freezes_available
-    await s.flush()
-    return step
+    """The row changed after the answer read it: read it now and compare-and-set again
+    (each lost race means another write counted, so this ends)."""
+    while True:
+        seen = await queries.practice.streak_snapshot(s, student_id=student_id)
+        step, write = streak_step(deps, student_id, seen, day)
+        if write is None or await queries.practice.save_streak_if_unchanged(s, write):
+            return step
 
 
 def snapshot_state(seen: StreakSnapshot) -> StreakState:

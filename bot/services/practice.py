@@ -19,13 +19,14 @@ from bot.services import mastery
 from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
 from bot.services.daily import todays_variants
-from bot.services.day_streak import advance_streak, row_state
+from bot.services.day_streak import row_state, save_streak_again, streak_step
 from bot.services.deps import Deps
 from bot.services.digits import has_other_digits
 from bot.services.model_wait import waiting_for_model
 from bot.services.session_step import advance
 from bot.services.streaks import StreakState
 from db import queries
+from db.engine import autocommit_session
 from db.models import PracticeSession
 from db.queries.practice import AnsweringStudent, OpenSession
 from problems.checking import Verdict, check_answer
@@ -108,10 +109,6 @@ class HintOutcome:
     lang: str
     problem: ProblemView | None = None
     text: str | None = None
-
-
-class _LostRace(Exception):
-    """Another copy of the same update changed the session first; roll back ours."""
 
 
 async def start_practice(deps: Deps, *, telegram_id: int, more: bool = False) -> PracticeOutcome:
@@ -197,23 +194,20 @@ async def submit_answer(
     Rules grade first. Only a written (``text``) answer the rules found wrong goes to the
     language model, outside any transaction; ``on_model_call`` lets the chat show "typing…".
     """
-    try:
-        first = await _submit(deps, telegram_id, answer, update_id, session_id, position, choice)
-        if not isinstance(first, _AskModel):
-            return first
-        assert deps.llm is not None
-        async with waiting_for_model():
-            if on_model_call is not None:
-                await on_model_call()
-            verdict = await deps.llm.grade_text_answer(
-                card=first.card,
-                answer=answer,
-                language=first.student.language,
-                student_id=first.student.id,
-            )
-        return await _record_model_verdict(deps, first, verdict, answer, update_id)
-    except _LostRace:
-        return AnswerOutcome(kind="duplicate", lang="en")
+    first = await _submit(deps, telegram_id, answer, update_id, session_id, position, choice)
+    if not isinstance(first, _AskModel):
+        return first
+    assert deps.llm is not None
+    async with waiting_for_model():
+        if on_model_call is not None:
+            await on_model_call()
+        verdict = await deps.llm.grade_text_answer(
+            card=first.card,
+            answer=answer,
+            language=first.student.language,
+            student_id=first.student.id,
+        )
+    return await _record_model_verdict(deps, first, verdict, answer, update_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +228,9 @@ async def _submit(
     position: int | None,
     choice: int | None = None,
 ) -> AnswerOutcome | _AskModel:
-    async with deps.db.begin() as s:
+    # One read and one write, each a statement of its own: no transaction (BEGIN, COMMIT)
+    # on PostgreSQL, where the write is atomic by itself (record_answer_once).
+    async with autocommit_session(deps.db) as s:
         student, practice = await queries.practice.get_answering_student(
             s, telegram_id=telegram_id, update_id=update_id
         )
@@ -346,7 +342,7 @@ async def _record_model_verdict(
     # Nothing is read again: the write's compare-and-set on the session's step fails if
     # anything moved it while the model thought (then this answer is a duplicate), and so
     # does the streak's. In this process nothing can: the student's next update waits.
-    async with deps.db.begin() as s:
+    async with autocommit_session(deps.db) as s:
         # No verdict (model down, over budget, refused): the rules' "incorrect" stands.
         return await _record(
             deps,
@@ -366,16 +362,7 @@ async def skip_problem(
     deps: Deps, *, telegram_id: int, update_id: int, session_id: int, position: int
 ) -> AnswerOutcome:
     """Give up on the current problem: record the skip, show the answer, go on."""
-    try:
-        return await _skip(deps, telegram_id, update_id, session_id, position)
-    except _LostRace:
-        return AnswerOutcome(kind="duplicate", lang="en")
-
-
-async def _skip(
-    deps: Deps, telegram_id: int, update_id: int, session_id: int, position: int
-) -> AnswerOutcome:
-    async with deps.db.begin() as s:
+    async with autocommit_session(deps.db) as s:
         student, practice = await queries.practice.get_answering_student(
             s, telegram_id=telegram_id
         )
@@ -432,8 +419,12 @@ async def _record(
         hints_used=practice.hints_on_current,
         earlier_tries=practice.wrong_on_current,
     )
-    # The Response (unique per update id) and the session's compare-and-set step together.
-    inserted, moved = await queries.practice.record_answer_once(
+    # The day's session done: the streak it earns is saved in the answer's own write.
+    streak = streak_write = None
+    if step.completed and not practice.extra:
+        streak, streak_write = streak_step(deps, student.id, student.streak, practice.local_date)
+    # The session's compare-and-set step, and only if it matched the Response and the rest.
+    written = await queries.practice.record_answer_once(
         s,
         current=practice,
         response={
@@ -459,12 +450,11 @@ async def _record(
             day=mastery.day_number(practice.local_date),
             evidence=evidence,
         ),
+        streak=streak_write,
     )
-    if not inserted:
+    if not written.recorded:
+        # Another copy of this update (or a double tap) moved the session first.
         return AnswerOutcome(kind="duplicate", lang=lang)
-    if not moved:
-        # A concurrent copy of this tap/answer won the race: undo our Response.
-        raise _LostRace
 
     if not step.finished_problem:
         # The verdict carries the problem's own buttons: no scrolling up for Hint or Skip.
@@ -490,7 +480,10 @@ async def _record(
         )
         return AnswerOutcome(kind=kind, lang=lang, card=card, summary=summary)
     if step.completed:
-        streak = await advance_streak(deps, s, student, practice.local_date)
+        assert streak is not None
+        if streak_write is not None and not written.streak_saved:
+            # Rare: the streak row changed since this answer's first query read it.
+            streak = await save_streak_again(deps, s, student.id, practice.local_date)
         summary = SessionSummary(
             correct=step.correct_count,
             total=total,

@@ -133,14 +133,25 @@ def _aware(value: Any) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-async def get_streak_for_update(session: AsyncSession, *, student_id: int) -> Streak | None:
-    return await session.scalar(
-        select(Streak).where(Streak.student_id == student_id).with_for_update()
-    )
-
-
 async def get_streak(session: AsyncSession, *, student_id: int) -> Streak | None:
     return await session.get(Streak, student_id)
+
+
+async def streak_snapshot(session: AsyncSession, *, student_id: int) -> StreakSnapshot | None:
+    """A student's streak row as it is now (None: no row yet)."""
+    conn = await session.connection()
+    row = (await conn.execute(select(_streaks).where(_streaks.c.student_id == student_id))).first()
+    return None if row is None else _snapshot(row)
+
+
+def _snapshot(row: Any) -> StreakSnapshot:
+    return StreakSnapshot(
+        current=row.current,
+        longest=row.longest,
+        last_practice_date=row.last_practice_date,
+        milestones_achieved=tuple(row.milestones_achieved or ()),
+        freezes_available=row.freezes_available,
+    )
 
 
 # ---------------------------------------------------------------- the graded-answer hot path
@@ -379,44 +390,135 @@ async def step_session_if_unchanged(
     return bool(result.rowcount)
 
 
-_ANSWER_WRITES: dict[tuple[frozenset[str], Hashable], Any] = {}
+@dataclass(frozen=True, slots=True)
+class StreakWrite:
+    """The streak a day's finished session saves: its new values, written only if the row is
+    still as ``seen`` (None: there was no row) when the write runs."""
+
+    student_id: int
+    seen: StreakSnapshot | None
+    current: int
+    longest: int
+    last_practice_date: dt.date | None
+    milestones_achieved: tuple[int, ...]
+    freezes_available: int
+
+    def params(self) -> dict[str, Any]:
+        seen = self.seen
+        return {
+            "k_student_id": self.student_id,
+            "k_current": self.current,
+            "k_longest": self.longest,
+            "k_last_practice_date": self.last_practice_date,
+            "k_milestones_achieved": list(self.milestones_achieved),
+            "k_freezes_available": self.freezes_available,
+            "k_updated_at": dt.datetime.now(dt.UTC),
+            "k_seen_current": seen.current if seen else None,
+            "k_seen_longest": seen.longest if seen else None,
+            "k_seen_last": seen.last_practice_date if seen else None,
+            "k_seen_freezes": seen.freezes_available if seen else None,
+        }
 
 
-def _answer_write(keys: frozenset[str], mastery: MasteryWrite | None) -> Any:
-    """PostgreSQL: insert the Response, step the session and update the topic's mastery in
-    one statement (one round trip). The step and the mastery run only if the insert did (a
-    replayed update id changes nothing); the step returns the session's id only if its
-    compare-and-set matched (if not, the caller rolls everything back)."""
+_STREAK_FIELDS = (
+    "current",
+    "longest",
+    "last_practice_date",
+    "milestones_achieved",
+    "freezes_available",
+    "updated_at",
+)
+
+
+def _streak_statement(dialect: str, *, first: bool, after: Any = None) -> Any:
+    """Insert a first streak row, or update the row only if it is still as read: json has
+    no "=", but every change of a streak moves last_practice_date, so the other columns
+    identify the version read. With ``after`` (a CTE), only if that CTE returned a row."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    c = _streaks.c
+    values = {"student_id": bindparam("k_student_id", type_=c.student_id.type)}
+    values |= {name: bindparam(f"k_{name}", type_=c[name].type) for name in _STREAK_FIELDS}
+    if after is None:
+        base = insert(_streaks).values(values)
+    else:
+        source = select(*values.values()).where(select(after.c.id).exists())
+        base = insert(_streaks).from_select(list(values), source)
+    if first:
+        stmt = base.on_conflict_do_nothing(index_elements=["student_id"])
+    else:
+        stmt = base.on_conflict_do_update(
+            index_elements=["student_id"],
+            set_={name: base.excluded[name] for name in _STREAK_FIELDS},
+            where=and_(
+                c.current == bindparam("k_seen_current", type_=c.current.type),
+                c.longest == bindparam("k_seen_longest", type_=c.longest.type),
+                c.last_practice_date.is_not_distinct_from(
+                    bindparam("k_seen_last", type_=c.last_practice_date.type)
+                ),
+                c.freezes_available == bindparam("k_seen_freezes", type_=c.freezes_available.type),
+            ),
+        )
+    return stmt.returning(c.student_id)
+
+
+_STREAK_WRITES: dict[tuple[str, bool], Any] = {}
+
+
+async def save_streak_if_unchanged(session: AsyncSession, write: StreakWrite) -> bool:
+    """Write the new streak if the row is still as ``write.seen``; False when another
+    transaction changed it in between (then read it again and recompute)."""
+    conn = await session.connection()
+    key = (conn.dialect.name, write.seen is None)
+    stmt = _STREAK_WRITES.get(key)
+    if stmt is None:
+        stmt = _STREAK_WRITES[key] = _streak_statement(key[0], first=key[1])
+    return (await conn.execute(stmt, write.params())).first() is not None
+
+
+# The session's compare-and-set step for an answer: only if this update id is not recorded
+# yet, so that a step that happens always records its Response (see record_answer_once).
+_STEP_ANSWERED = _STEP_SESSION.where(
+    ~select(_responses.c.id)
+    .where(_responses.c.idempotency_key == bindparam("r_idempotency_key"))
+    .exists()
+)
+_ANSWER_WRITES: dict[tuple[frozenset[str], Hashable, bool | None], Any] = {}
+
+
+def _answer_write(
+    keys: frozenset[str], mastery: MasteryWrite | None, streak: StreakWrite | None
+) -> Any:
+    """PostgreSQL: step the session, insert the Response, update the topic's mastery and
+    save the streak in one statement (one round trip, atomic without a transaction). The
+    step is the compare-and-set; everything else runs only if it matched."""
+    first_streak = None if streak is None else streak.seen is None
     cache_key = (
         keys,
         None if mastery is None else (mastery.key, mastery.schedule, mastery.intervals),
+        first_streak,
     )
     stmt = _ANSWER_WRITES.get(cache_key)
     if stmt is None:
+        stepped = (
+            _STEP_ANSWERED.values({name: bindparam(f"s_{name}") for name in sorted(keys)})
+            .returning(_sessions.c.id)
+            .cte("stepped")
+        )
+        fields = {n: bindparam(f"r_{n}", type_=_responses.c[n].type) for n in _RESPONSE_FIELDS}
+        if_stepped = select(*fields.values()).where(select(stepped.c.id).exists())
         inserted = (
             postgresql.insert(_responses)
-            .values({name: bindparam(f"r_{name}") for name in _RESPONSE_FIELDS})
+            .from_select(list(fields), if_stepped)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(_responses.c.id)
             .cte("inserted")
         )
-        stepped = (
-            update(_sessions)
-            .where(
-                _sessions.c.id == bindparam("session_id"),
-                _sessions.c.status == "in_progress",
-                _sessions.c.position == bindparam("old_position"),
-                _sessions.c.wrong_on_current == bindparam("old_wrong"),
-                _sessions.c.hints_on_current == bindparam("old_hints"),
-                select(inserted.c.id).exists(),
-            )
-            .values({name: bindparam(f"s_{name}") for name in sorted(keys)})
-            .returning(_sessions.c.id)
-            .cte("stepped")
-        )
-        stmt = select(
-            select(inserted.c.id).scalar_subquery(), select(stepped.c.id).scalar_subquery()
-        )
+        columns = [select(stepped.c.id).scalar_subquery(), select(inserted.c.id).scalar_subquery()]
+        if first_streak is not None:
+            saved = _streak_statement("postgresql", first=first_streak, after=inserted)
+            saved_cte = saved.cte("streaked")
+            columns.append(select(saved_cte.c.student_id).scalar_subquery())
+        stmt = select(*columns)
         if mastery is not None:
             # Not referenced by the result: PostgreSQL runs a data-modifying CTE regardless.
             upsert = queries_mastery.upsert_statement("postgresql", mastery, after=inserted)
@@ -440,6 +542,15 @@ _RESPONSE_FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerWritten:
+    """What ``record_answer_once`` did: ``recorded`` (the session stepped and the Response is
+    in), and whether the streak it was given was saved (False: the row changed since read)."""
+
+    recorded: bool
+    streak_saved: bool = False
+
+
 async def record_answer_once(
     session: AsyncSession,
     *,
@@ -447,24 +558,18 @@ async def record_answer_once(
     response: dict[str, Any],
     values: dict[str, Any],
     mastery: MasteryWrite | None = None,
-) -> tuple[bool, bool]:
-    """Record a Response, compare-and-set the session's step and apply the answer's change
-    to the topic's mastery (if any): (inserted, moved).
+    streak: StreakWrite | None = None,
+) -> AnswerWritten:
+    """Step the session with a compare-and-set, and only if it matched (and this update id
+    is not recorded yet) record the Response, apply the answer's change to the topic's
+    mastery and save the finished day's streak.
 
-    (False, False) when this update id was already recorded; (True, False) when another
-    copy of the update moved the session first (the caller rolls back). One statement on
-    PostgreSQL, two or three on SQLite (no writable CTEs there; in-process, so no round
-    trips), in the caller's transaction.
+    Nothing is written when another copy of the update, or another update, moved the
+    session first: ``recorded`` is False. One statement on PostgreSQL, so it needs no
+    transaction (the answer path runs it in autocommit); on SQLite, which has no writable
+    CTEs, two to four statements in the caller's transaction (in-process: no round trips).
     """
     response = {"created_at": dt.datetime.now(dt.UTC), **response}
-    conn = await session.connection()
-    if conn.dialect.name != "postgresql":
-        if await record_response_once(session, **response) is None:
-            return False, False
-        moved = await step_session_if_unchanged(session, current=current, values=values)
-        if moved and mastery is not None:
-            await queries_mastery.record(session, mastery)
-        return True, moved
     params = {f"r_{name}": response[name] for name in _RESPONSE_FIELDS}
     params |= {f"s_{name}": value for name, value in values.items()}
     params |= {
@@ -473,82 +578,22 @@ async def record_answer_once(
         "old_wrong": current.wrong_on_current,
         "old_hints": current.hints_on_current,
     }
+    conn = await session.connection()
+    if conn.dialect.name != "postgresql":
+        where = {k: params[k] for k in ("session_id", "old_position", "old_wrong", "old_hints")}
+        where["r_idempotency_key"] = params["r_idempotency_key"]
+        if not (await conn.execute(_STEP_ANSWERED, where | values)).rowcount:
+            return AnswerWritten(recorded=False)
+        await record_response_once(session, **response)
+        if mastery is not None:
+            await queries_mastery.record(session, mastery)
+        saved = streak is not None and await save_streak_if_unchanged(session, streak)
+        return AnswerWritten(recorded=True, streak_saved=saved)
     if mastery is not None:
         params |= mastery.params()
-    row = (await conn.execute(_answer_write(frozenset(values), mastery), params)).one()
-    return row[0] is not None, row[1] is not None
-
-
-_STREAK_INSERTS: dict[str, Any] = {}
-
-
-def _streak_upsert(dialect: str) -> Any:
-    stmt = _STREAK_INSERTS.get(dialect)
-    if stmt is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        base = insert(_streaks)
-        # Update only the row that was read: json has no "=", but every change of a streak
-        # moves last_practice_date, so these columns identify the version read.
-        stmt = base.on_conflict_do_update(
-            index_elements=["student_id"],
-            set_={
-                name: base.excluded[name]
-                for name in (
-                    "current",
-                    "longest",
-                    "last_practice_date",
-                    "milestones_achieved",
-                    "freezes_available",
-                    "updated_at",
-                )
-            },
-            where=and_(
-                _streaks.c.current == bindparam("seen_current"),
-                _streaks.c.longest == bindparam("seen_longest"),
-                _streaks.c.last_practice_date.is_not_distinct_from(bindparam("seen_last")),
-                _streaks.c.freezes_available == bindparam("seen_freezes"),
-            ),
-        ).returning(_streaks.c.student_id)
-        _STREAK_INSERTS[dialect] = stmt
-    return stmt
-
-
-async def save_streak_if_unchanged(
-    session: AsyncSession,
-    *,
-    student_id: int,
-    seen: StreakSnapshot | None,
-    current: int,
-    longest: int,
-    last_practice_date: dt.date | None,
-    milestones_achieved: Sequence[int],
-    freezes_available: int,
-) -> bool:
-    """Write the new streak if the row is still as ``seen`` (None: there was no row); False
-    when another transaction changed it in between (then lock it and do it again)."""
-    conn = await session.connection()
-    values = {
-        "student_id": student_id,
-        "current": current,
-        "longest": longest,
-        "last_practice_date": last_practice_date,
-        "milestones_achieved": list(milestones_achieved),
-        "freezes_available": freezes_available,
-        "updated_at": dt.datetime.now(dt.UTC),
-    }
-    if seen is None:
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        stmt = (
-            insert(_streaks)
-            .on_conflict_do_nothing(index_elements=["student_id"])
-            .returning(_streaks.c.student_id)
-        )
-        return (await conn.execute(stmt, values)).first() is not None
-    params = values | {
-        "seen_current": seen.current,
-        "seen_longest": seen.longest,
-        "seen_last": seen.last_practice_date,
-        "seen_freezes": seen.freezes_available,
-    }
-    result = await conn.execute(_streak_upsert(conn.dialect.name), params)
-    return result.first() is not None
+    if streak is not None:
+        params |= streak.params()
+    row = (await conn.execute(_answer_write(frozenset(values), mastery, streak), params)).one()
+    return AnswerWritten(
+        recorded=row[0] is not None, streak_saved=streak is not None and row[2] is not None
+    )

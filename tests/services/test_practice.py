@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.services import practice
+from bot.services.day_streak import save_streak_again, streak_step
 from bot.services.deps import Deps
+from bot.services.session_step import advance
+from db import queries
+from db.engine import autocommit_session
 from db.models import PracticeSession, Response, Streak, Student
 from tests.conftest import FakeClock
 from tests.helpers import next_update_id, onboard, right_answer, wrong_answer
@@ -253,6 +258,67 @@ async def test_streak_over_local_days_and_milestone(deps, loaded_bank, clock: Fa
     assert fifth.summary is not None
     assert (fifth.summary.streak_current, fifth.summary.streak_longest) == (1, 4)
     assert fifth.summary.new_milestones == ()
+
+
+async def test_a_streak_changed_after_the_answer_read_it_counts_on_the_new_row(
+    deps, loaded_bank, clock: FakeClock
+) -> None:
+    """Another process saved the streak between the last answer's read and its write: the
+    answer and the session are recorded all the same, and today counts on top of the row
+    as it is now, not as it was read."""
+    await onboard(deps, TID)
+    clock.set_local("2026-03-10T12:00")
+    await _finish_session(deps)
+    clock.set_local("2026-03-11T12:00")
+    view = (await practice.start_practice(deps, telegram_id=TID)).problem
+    while view is not None and view.position < view.total - 1:
+        step = await practice.submit_answer(
+            deps, telegram_id=TID, answer=right_answer(view.card), update_id=next_update_id()
+        )
+        view = step.next_problem
+    assert view is not None
+    update_id = next_update_id()
+    async with autocommit_session(deps.db) as s:
+        student, session = await queries.practice.get_answering_student(
+            s, telegram_id=TID, update_id=update_id
+        )
+    assert student is not None and session is not None and student.streak is not None
+    assert student.streak.current == 1
+    async with deps.db.begin() as s:  # meanwhile, elsewhere
+        await s.execute(update(Streak).values(current=4, longest=4))
+    today = dt.date(2026, 3, 11)
+    _, write = streak_step(deps, student.id, student.streak, today)
+    assert write is not None and write.current == 2  # from the row as read
+    async with autocommit_session(deps.db) as s:
+        written = await queries.practice.record_answer_once(
+            s,
+            current=session,
+            response={
+                "session_id": session.id,
+                "student_id": student.id,
+                "problem_id": view.card.id,
+                "variant_seed": view.card.seed,
+                "student_answer": right_answer(view.card),
+                "is_correct": True,
+                "confidence_score": 1.0,
+                "hints_used": 0,
+                "grader": "rule",
+                "idempotency_key": update_id,
+            },
+            values=advance(
+                session, is_correct=True, skipped=False, attempts_per_problem=2
+            ).as_values(),
+            streak=write,
+        )
+        assert written.recorded and not written.streak_saved
+        again = await save_streak_again(deps, s, student.id, today)
+    assert (again.state.current, again.state.longest) == (5, 5)
+    async with deps.db() as s:
+        streak = await s.scalar(select(Streak))
+    assert streak is not None and (streak.current, streak.last_practice_date) == (5, today)
+    done = await practice.start_practice(deps, telegram_id=TID)
+    assert done.kind == "done" and done.summary is not None
+    assert done.summary.streak_current == 5
 
 
 async def test_same_day_twice_changes_nothing(deps, loaded_bank, clock: FakeClock) -> None:
