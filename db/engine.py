@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -98,6 +99,20 @@ def ping(dbapi_connection: Any) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@contextlib.asynccontextmanager
+async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A Core connection whose statements each commit at once on PostgreSQL (no BEGIN or
+    COMMIT round trips, no row lock outliving a statement); on SQLite one transaction,
+    committed on leaving and rolled back on an exception. Cheaper than a session: no ORM
+    unit of work (``tests/services/test_hot_path.py``)."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        async with engine.begin() as conn:
+            yield conn
 
 
 @contextlib.asynccontextmanager

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db import queries
 from db.models import Problem
@@ -174,11 +174,16 @@ class ProblemCache:
         return len(ids)
 
     async def get_many(
-        self, session: AsyncSession, variants: list[Variant], *, along: Sequence[Variant] = ()
+        self,
+        db: AsyncSession | AsyncConnection,
+        variants: list[Variant],
+        *,
+        along: Sequence[Variant] = (),
     ) -> dict[Variant, ProblemCard]:
         """The cards of these variants: one query when a problem is not in memory (or has
-        expired), none otherwise. The problems of ``along`` (the rest of the student's
-        session) are read in that same query when they need it, but not instantiated."""
+        expired), none otherwise, on ``db`` (a session, or the answer path's connection).
+        The problems of ``along`` (the rest of the student's session) are read in that same
+        query when they need it, but not instantiated."""
         now = time.monotonic()
         found: dict[Variant, ProblemCard] = {}
         missing: list[Variant] = []
@@ -197,8 +202,12 @@ class ProblemCache:
                 if (src := self._sources.get(pid)) is None or now - src[0] >= self._ttl
             }
         )
-        if stale:
-            await self._read(session, stale, now)
+        if stale and isinstance(db, AsyncConnection):
+            async with AsyncSession(bind=db) as session:  # reads on the same connection
+                await self._read(session, stale, now)
+        elif stale:
+            assert isinstance(db, AsyncSession)
+            await self._read(db, stale, now)
         for variant in missing:
             source = self._sources.get(variant[0])
             if source is None:
@@ -221,10 +230,14 @@ class ProblemCache:
             self._sources[row.id] = (now, _Source.of(row, names.get((row.grade, row.topic), {})))
 
     async def get(
-        self, session: AsyncSession, variant: Variant, *, along: Sequence[Variant] = ()
+        self,
+        db: AsyncSession | AsyncConnection,
+        variant: Variant,
+        *,
+        along: Sequence[Variant] = (),
     ) -> ProblemCard:
-        """One variant's card (see ``get_many`` for ``along``)."""
-        return (await self.get_many(session, [variant], along=along))[variant]
+        """One variant's card (see ``get_many`` for ``db`` and ``along``)."""
+        return (await self.get_many(db, [variant], along=along))[variant]
 
     def _remember(self, variant: Variant, entry: tuple[float, ProblemCard]) -> None:
         self._cards.pop(variant, None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.services.deps import Deps
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
@@ -41,14 +41,14 @@ def streak_step(
 
 
 async def save_streak_again(
-    deps: Deps, s: AsyncSession, student_id: int, day: dt.date
+    deps: Deps, conn: AsyncConnection, student_id: int, day: dt.date
 ) -> StreakStep:
     """The row changed after the answer read it: read it now and compare-and-set again
     (each lost race means another write counted, so this ends)."""
     while True:
-        seen = await queries.practice.streak_snapshot(s, student_id=student_id)
+        seen = await queries.practice.streak_snapshot(conn, student_id=student_id)
         step, write = streak_step(deps, student_id, seen, day)
-        if write is None or await queries.practice.save_streak_if_unchanged(s, write):
+        if write is None or await queries.practice.save_streak_if_unchanged(conn, write):
             return step
 
 

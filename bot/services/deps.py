@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.services.cards import ProblemCache
@@ -20,3 +20,8 @@ class Deps:
     problems: ProblemCache = field(default_factory=ProblemCache)
     # The language model, or None when it is switched off (no OPENAI_API_KEY).
     llm: LanguageModel | None = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine ``db`` makes its sessions on (for Core connections)."""
+        return self.db.kw["bind"]

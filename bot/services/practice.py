@@ -1,9 +1,10 @@
 """The daily session: start or resume it, grade answers, give hints, skip, finish with a streak.
 
-Every function owns its transaction and returns a small frozen outcome for the handler to
-render. Idempotency: a Response is unique per Telegram update id, and every change to a
-session is a compare-and-set on its current step, so redelivered updates and double taps
-change nothing twice.
+Every function owns its unit of work (the answer path: one read and one write statement on
+a Core connection, no transaction on PostgreSQL) and returns a small frozen outcome for the
+handler to render. Idempotency: a Response is unique per Telegram update id, and every
+change to a session is a compare-and-set on its current step, so redelivered updates and
+double taps change nothing twice.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.services import mastery
 from bot.services.cards import ProblemCard
@@ -26,7 +27,7 @@ from bot.services.model_wait import waiting_for_model
 from bot.services.session_step import advance
 from bot.services.streaks import StreakState
 from db import queries
-from db.engine import autocommit_session
+from db.engine import autocommit_connection
 from db.models import PracticeSession
 from db.queries.practice import AnsweringStudent, OpenSession
 from problems.checking import Verdict, check_answer
@@ -119,7 +120,7 @@ async def start_practice(deps: Deps, *, telegram_id: int, more: bool = False) ->
     now = deps.clock()
     async with deps.db.begin() as s:
         student, open_session = await queries.practice.get_answering_student(
-            s, telegram_id=telegram_id
+            await s.connection(), telegram_id=telegram_id
         )
         if student is None or student.grade is None:
             return PracticeOutcome(
@@ -138,7 +139,9 @@ async def start_practice(deps: Deps, *, telegram_id: int, more: bool = False) ->
                     s, student_id=student.id, local_date=today
                 )
                 if existing is None and await queries.practice.step_session_if_unchanged(
-                    s, current=open_session, values={"local_date": today, "extra": 0}
+                    await s.connection(),
+                    current=open_session,
+                    values={"local_date": today, "extra": 0},
                 ):
                     open_session = replace(open_session, local_date=today, extra=0)
             view = await _view(deps, s, open_session, lang)
@@ -228,24 +231,24 @@ async def _submit(
     position: int | None,
     choice: int | None = None,
 ) -> AnswerOutcome | _AskModel:
-    # One read and one write, each a statement of its own: no transaction (BEGIN, COMMIT)
-    # on PostgreSQL, where the write is atomic by itself (record_answer_once).
-    async with autocommit_session(deps.db) as s:
+    # One read and one write on a Core connection, each a statement of its own: on
+    # PostgreSQL no transaction (BEGIN, COMMIT), the write being atomic by itself.
+    async with autocommit_connection(deps.engine) as conn:
         student, practice = await queries.practice.get_answering_student(
-            s, telegram_id=telegram_id, update_id=update_id
+            conn, telegram_id=telegram_id, update_id=update_id
         )
         if student is None or student.grade is None:
             return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
         lang = student.language
         if not student.reachable:
             # They wrote to us again: reminders may resume.
-            await queries.practice.set_student_reachable(s, student_id=student.id)
+            await queries.practice.set_student_reachable(conn, student_id=student.id)
         if student.awaiting in ("name", "reminder"):
             return AnswerOutcome(kind="awaiting_input", lang=lang)
         if student.awaiting == "placement":
             return AnswerOutcome(kind="placing", lang=lang)  # an answer to the check
         if practice is None:
-            return await _no_session(deps, s, student)
+            return await _no_session(deps, student)
         stale = session_id is not None and (session_id, position) != (
             practice.id,
             practice.position,
@@ -253,11 +256,9 @@ async def _submit(
         if stale:
             if student.update_recorded:
                 return AnswerOutcome(kind="duplicate", lang=lang)  # a replay of a used tap
-            return AnswerOutcome(
-                kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
-            )
+            return await _stale(deps, practice, lang)
         # Only this variant is made; its session's problems are read with it if not in memory.
-        card = await deps.problems.get(s, practice.current, along=practice.variants)
+        card = await deps.problems.get(conn, practice.current, along=practice.variants)
         if choice is None and has_other_digits(answer):
             # Digits we do not read (٧, ७…): ask for 0–9 or ০–৯; nothing is counted.
             return AnswerOutcome(
@@ -281,7 +282,7 @@ async def _submit(
             # The right value in another shape: recorded as such (never as wrong), and the
             # student is asked for the shape the problem wants.
             recorded = await queries.practice.record_response_once(
-                s,
+                conn,
                 session_id=practice.id,
                 student_id=student.id,
                 problem_id=card.id,
@@ -314,7 +315,7 @@ async def _submit(
             return _AskModel(card, student, practice)
         return await _record(
             deps,
-            s,
+            conn,
             student=student,
             practice=practice,
             card=card,
@@ -340,13 +341,13 @@ async def _record_model_verdict(
     deps: Deps, asked: _AskModel, verdict: ModelVerdict | None, answer: str, update_id: int
 ) -> AnswerOutcome:
     # Nothing is read again: the write's compare-and-set on the session's step fails if
-    # anything moved it while the model thought (then this answer is a duplicate), and so
-    # does the streak's. In this process nothing can: the student's next update waits.
-    async with autocommit_session(deps.db) as s:
+    # anything moved it while the model thought (then this answer is a duplicate). In this
+    # process nothing can: the student's next update waits.
+    async with autocommit_connection(deps.engine) as conn:
         # No verdict (model down, over budget, refused): the rules' "incorrect" stands.
         return await _record(
             deps,
-            s,
+            conn,
             student=asked.student,
             practice=asked.practice,
             card=asked.card,
@@ -362,23 +363,21 @@ async def skip_problem(
     deps: Deps, *, telegram_id: int, update_id: int, session_id: int, position: int
 ) -> AnswerOutcome:
     """Give up on the current problem: record the skip, show the answer, go on."""
-    async with autocommit_session(deps.db) as s:
+    async with autocommit_connection(deps.engine) as conn:
         student, practice = await queries.practice.get_answering_student(
-            s, telegram_id=telegram_id
+            conn, telegram_id=telegram_id
         )
         if student is None or student.grade is None:
             return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
         lang = student.language
         if practice is None:
-            return await _no_session(deps, s, student)
+            return await _no_session(deps, student)
         if (session_id, position) != (practice.id, practice.position):
-            return AnswerOutcome(
-                kind="stale", lang=lang, current=await _view(deps, s, practice, lang)
-            )
-        card = await deps.problems.get(s, practice.current, along=practice.variants)
+            return await _stale(deps, practice, lang)
+        card = await deps.problems.get(conn, practice.current, along=practice.variants)
         return await _record(
             deps,
-            s,
+            conn,
             student=student,
             practice=practice,
             card=card,
@@ -392,7 +391,7 @@ async def skip_problem(
 
 async def _record(
     deps: Deps,
-    s: AsyncSession,
+    conn: AsyncConnection,
     *,
     student: AnsweringStudent,
     practice: OpenSession,
@@ -425,7 +424,7 @@ async def _record(
         streak, streak_write = streak_step(deps, student.id, student.streak, practice.local_date)
     # The session's compare-and-set step, and only if it matched the Response and the rest.
     written = await queries.practice.record_answer_once(
-        s,
+        conn,
         current=practice,
         response={
             "session_id": practice.id,
@@ -483,7 +482,7 @@ async def _record(
         assert streak is not None
         if streak_write is not None and not written.streak_saved:
             # Rare: the streak row changed since this answer's first query read it.
-            streak = await save_streak_again(deps, s, student.id, practice.local_date)
+            streak = await save_streak_again(deps, conn, student.id, practice.local_date)
         summary = SessionSummary(
             correct=step.correct_count,
             total=total,
@@ -496,7 +495,7 @@ async def _record(
         return AnswerOutcome(kind=kind, lang=lang, card=card, summary=summary)
     next_position = step.position
     next_card = await deps.problems.get(
-        s, practice.variants[next_position], along=practice.variants
+        conn, practice.variants[next_position], along=practice.variants
     )
     next_view = ProblemView(
         session_id=practice.id,
@@ -525,27 +524,33 @@ async def where_am_i(deps: Deps, *, telegram_id: int) -> AnswerOutcome:
     """For an old or unknown button: the open problem again, today's done, or none yet."""
     async with deps.db.begin() as s:
         student, practice = await queries.practice.get_answering_student(
-            s, telegram_id=telegram_id
+            await s.connection(), telegram_id=telegram_id
         )
         if student is None or student.grade is None:
             return AnswerOutcome(kind="not_onboarded", lang=student.language if student else "en")
         if practice is None:
-            return await _no_session(deps, s, student)
+            return await _no_session(deps, student)
         view = await _view(deps, s, practice, student.language)
         return AnswerOutcome(kind="stale", lang=student.language, current=view)
 
 
-async def _no_session(deps: Deps, s: AsyncSession, student: AnsweringStudent) -> AnswerOutcome:
+async def _no_session(deps: Deps, student: AnsweringStudent) -> AnswerOutcome:
     """A message with no problem open: today's session is done (say so), or not started."""
     today = local_date(deps.clock(), student.timezone)
-    todays = await queries.practice.get_session_for_day(s, student_id=student.id, local_date=today)
-    if todays is None:
-        return AnswerOutcome(kind="no_session", lang=student.language)
-    return AnswerOutcome(
-        kind="done_today",
-        lang=student.language,
-        summary=await _summary(s, todays, student.id, today),
-    )
+    async with deps.db() as s:
+        todays = await queries.practice.get_session_for_day(
+            s, student_id=student.id, local_date=today
+        )
+        if todays is None:
+            return AnswerOutcome(kind="no_session", lang=student.language)
+        summary = await _summary(s, todays, student.id, today)
+    return AnswerOutcome(kind="done_today", lang=student.language, summary=summary)
+
+
+async def _stale(deps: Deps, practice: OpenSession, lang: str) -> AnswerOutcome:
+    """An answer or tap for a step the session has left: the current problem again."""
+    async with deps.db() as s:
+        return AnswerOutcome(kind="stale", lang=lang, current=await _view(deps, s, practice, lang))
 
 
 async def _summary(
@@ -593,7 +598,7 @@ async def request_hint(
     """Reveal hint ``level`` (1–3) of the current problem, once, and count it."""
     async with deps.db.begin() as s:
         student, practice = await queries.practice.get_answering_student(
-            s, telegram_id=telegram_id
+            await s.connection(), telegram_id=telegram_id
         )
         lang = student.language if student else "en"
         if student is None or practice is None:
@@ -605,7 +610,7 @@ async def request_hint(
         if level > 3:
             return HintOutcome(kind="exhausted", lang=lang)
         if not await queries.practice.step_session_if_unchanged(
-            s, current=practice, values={"hints_on_current": level}
+            await s.connection(), current=practice, values={"hints_on_current": level}
         ):
             return HintOutcome(kind="duplicate", lang=lang)
         practice = replace(practice, hints_on_current=level)

@@ -30,7 +30,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import Placement, PracticeSession, TopicMastery
 
@@ -150,10 +150,9 @@ def upsert_statement(dialect: str, write: MasteryWrite, *, after: Any = None) ->
     return stmt
 
 
-async def record(session: AsyncSession, write: MasteryWrite) -> None:
+async def record(conn: AsyncConnection, write: MasteryWrite) -> None:
     """Apply one answer's change as its own statement (SQLite: no writable CTEs; in-process,
     so no round trip either)."""
-    conn = await session.connection()
     await conn.execute(upsert_statement(conn.dialect.name, write), write.params())
 
 

@@ -39,7 +39,9 @@ async def smoke_deps(pg_url: str, sample_bank) -> AsyncIterator[Deps]:
 
 async def _session_cards(deps: Deps, telegram_id: int) -> list[ProblemCard]:
     async with deps.db() as s:
-        _, session = await queries.practice.get_answering_student(s, telegram_id=telegram_id)
+        _, session = await queries.practice.get_answering_student(
+            await s.connection(), telegram_id=telegram_id
+        )
         assert session is not None
         cards = await deps.problems.get_many(s, session.variants)
     return [cards[variant] for variant in session.variants]

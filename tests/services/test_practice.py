@@ -12,7 +12,7 @@ from bot.services.day_streak import save_streak_again, streak_step
 from bot.services.deps import Deps
 from bot.services.session_step import advance
 from db import queries
-from db.engine import autocommit_session
+from db.engine import autocommit_connection
 from db.models import PracticeSession, Response, Streak, Student
 from tests.conftest import FakeClock
 from tests.helpers import next_update_id, onboard, right_answer, wrong_answer
@@ -278,9 +278,9 @@ async def test_a_streak_changed_after_the_answer_read_it_counts_on_the_new_row(
         view = step.next_problem
     assert view is not None
     update_id = next_update_id()
-    async with autocommit_session(deps.db) as s:
+    async with autocommit_connection(deps.engine) as conn:
         student, session = await queries.practice.get_answering_student(
-            s, telegram_id=TID, update_id=update_id
+            conn, telegram_id=TID, update_id=update_id
         )
     assert student is not None and session is not None and student.streak is not None
     assert student.streak.current == 1
@@ -289,9 +289,9 @@ async def test_a_streak_changed_after_the_answer_read_it_counts_on_the_new_row(
     today = dt.date(2026, 3, 11)
     _, write = streak_step(deps, student.id, student.streak, today)
     assert write is not None and write.current == 2  # from the row as read
-    async with autocommit_session(deps.db) as s:
+    async with autocommit_connection(deps.engine) as conn:
         written = await queries.practice.record_answer_once(
-            s,
+            conn,
             current=session,
             response={
                 "session_id": session.id,
@@ -311,7 +311,7 @@ async def test_a_streak_changed_after_the_answer_read_it_counts_on_the_new_row(
             streak=write,
         )
         assert written.recorded and not written.streak_saved
-        again = await save_streak_again(deps, s, student.id, today)
+        again = await save_streak_again(deps, conn, student.id, today)
     assert (again.state.current, again.state.longest) == (5, 5)
     async with deps.db() as s:
         streak = await s.scalar(select(Streak))
