@@ -144,8 +144,11 @@ def test_ctrl_c_ends_the_console_at_once(console_db: str, tmp_path: Path) -> Non
         seen += os.read(chat.stdout.fileno(), 4096)
     chat.send_signal(signal.SIGINT)
     pressed = time.monotonic()
-    out, err = chat.communicate(timeout=30)
+    # stdin stays open until the console has ended: closing it (Ctrl-D) would race the signal.
+    assert chat.wait(timeout=30) == 0
     assert time.monotonic() - pressed < 3
-    assert chat.returncode == 0
-    assert out.decode().strip() == "(bye)"
+    assert chat.stdout.read().decode().strip() == "(bye)"
+    assert chat.stdin is not None and chat.stderr is not None
+    chat.stdin.close()
+    err = chat.stderr.read()
     assert b"Traceback" not in err and b"Error" not in err, err
