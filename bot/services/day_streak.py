@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.services.deps import Deps
 from bot.services.streaks import StreakState, StreakStep, record_practice_day
 from db import queries
-from db.models import Streak
 from db.queries.practice import StreakSnapshot, StreakWrite
 
 
@@ -59,14 +58,4 @@ def snapshot_state(seen: StreakSnapshot) -> StreakState:
         last_practice_date=seen.last_practice_date,
         milestones_achieved=seen.milestones_achieved,
         freezes_available=seen.freezes_available,
-    )
-
-
-def row_state(row: Streak) -> StreakState:
-    return StreakState(
-        current=row.current,
-        longest=row.longest,
-        last_practice_date=row.last_practice_date,
-        milestones_achieved=tuple(row.milestones_achieved or ()),
-        freezes_available=row.freezes_available,
     )

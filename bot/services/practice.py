@@ -20,7 +20,7 @@ from bot.services import mastery
 from bot.services.cards import ProblemCard
 from bot.services.clock import local_date
 from bot.services.daily import todays_variants
-from bot.services.day_streak import row_state, save_streak_again, streak_step
+from bot.services.day_streak import save_streak_again, snapshot_state, streak_step
 from bot.services.deps import Deps
 from bot.services.digits import has_other_digits
 from bot.services.model_wait import waiting_for_model
@@ -556,8 +556,8 @@ async def _stale(deps: Deps, practice: OpenSession, lang: str) -> AnswerOutcome:
 async def _summary(
     s: AsyncSession, practice: PracticeSession, student_id: int, today: dt.date
 ) -> SessionSummary:
-    streak = await queries.practice.get_streak(s, student_id=student_id)
-    state = row_state(streak) if streak is not None else StreakState()
+    seen = await queries.practice.streak_snapshot(await s.connection(), student_id=student_id)
+    state = snapshot_state(seen) if seen is not None else StreakState()
     return SessionSummary(
         correct=practice.correct_count,
         total=len(practice.problem_ids),

@@ -245,8 +245,8 @@ _ANSWER_CONTEXT = (
         _sessions.c.correct_count,
         _sessions.c.hints_total,
         _streaks.c.student_id.label("streak_of"),
-        _streaks.c.current.label("streak_current"),
-        _streaks.c.longest.label("streak_longest"),
+        _streaks.c.current,
+        _streaks.c.longest,
         _streaks.c.last_practice_date,
         _streaks.c.milestones_achieved,
         _streaks.c.freezes_available,
@@ -306,15 +306,6 @@ async def get_answering_student(
     row = (await conn.execute(_ANSWER_CONTEXT, params)).first()
     if row is None:
         return None, None
-    streak = None
-    if row.streak_of is not None:
-        streak = StreakSnapshot(
-            current=row.streak_current,
-            longest=row.streak_longest,
-            last_practice_date=row.last_practice_date,
-            milestones_achieved=tuple(row.milestones_achieved or ()),
-            freezes_available=row.freezes_available,
-        )
     student = AnsweringStudent(
         id=row.student_id,
         language=row.language,
@@ -322,7 +313,7 @@ async def get_answering_student(
         timezone=row.timezone,
         reachable=row.reachable,
         awaiting=row.awaiting,
-        streak=streak,
+        streak=None if row.streak_of is None else _snapshot(row),
         update_recorded=bool(row.update_recorded),
     )
     if row.session_id is None:
