@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -127,6 +128,12 @@ def test_a_parent_links_from_a_second_console_user(
     assert asyncio.run(_links(console_db)) == 1
 
 
+def _as_in_a_terminal() -> None:
+    # A test run started in the background (``pytest &`` from a script) ignores SIGINT, and
+    # a child inherits that; in a terminal Ctrl-C is never ignored.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_ends_the_console_at_once(console_db: str, tmp_path: Path) -> None:
     chat = subprocess.Popen(
         [sys.executable, "-m", "bot", "console"],
@@ -135,6 +142,7 @@ def test_ctrl_c_ends_the_console_at_once(console_db: str, tmp_path: Path) -> Non
         stderr=subprocess.PIPE,
         cwd=tmp_path,
         env={**os.environ, "DATABASE_URL": console_db, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=_as_in_a_terminal,
     )
     assert chat.stdout is not None
     seen = b""
@@ -142,13 +150,30 @@ def test_ctrl_c_ends_the_console_at_once(console_db: str, tmp_path: Path) -> Non
     while b"you> " not in seen:
         assert time.monotonic() < deadline, seen
         seen += os.read(chat.stdout.fileno(), 4096)
+    # Both pipes are drained meanwhile (a full pipe would stall the console), and stdin stays
+    # open until the console has ended: closing it is Ctrl-D, which would race the signal.
+    stdin, stdout, stderr = chat.stdin, chat.stdout, chat.stderr
+    assert stdin is not None and stderr is not None
+    drained: dict[str, bytes] = {}
+    readers = [
+        threading.Thread(target=lambda: drained.update(out=stdout.read())),
+        threading.Thread(target=lambda: drained.update(err=stderr.read())),
+    ]
+    for reader in readers:
+        reader.start()
     chat.send_signal(signal.SIGINT)
     pressed = time.monotonic()
-    # stdin stays open until the console has ended: closing it (Ctrl-D) would race the signal.
-    assert chat.wait(timeout=30) == 0
-    assert time.monotonic() - pressed < 3
-    assert chat.stdout.read().decode().strip() == "(bye)"
-    assert chat.stdin is not None and chat.stderr is not None
-    chat.stdin.close()
-    err = chat.stderr.read()
+    try:
+        code: int | None = chat.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        chat.kill()
+        code = None
+    waited = time.monotonic() - pressed
+    for reader in readers:
+        reader.join()
+    stdin.close()
+    out, err = drained["out"], drained["err"]
+    assert code == 0, (code, out, err[-3000:])
+    assert waited < 3, err[-3000:]
+    assert out.decode().strip() == "(bye)", (out, err[-3000:])
     assert b"Traceback" not in err and b"Error" not in err, err
