@@ -202,12 +202,12 @@ class ProblemCache:
                 if (src := self._sources.get(pid)) is None or now - src[0] >= self._ttl
             }
         )
-        if stale and isinstance(db, AsyncConnection):
-            async with AsyncSession(bind=db) as session:  # reads on the same connection
-                await self._read(session, stale, now)
-        elif stale:
-            assert isinstance(db, AsyncSession)
-            await self._read(db, stale, now)
+        if stale:
+            if isinstance(db, AsyncConnection):
+                async with AsyncSession(bind=db) as session:  # reads on the same connection
+                    await self._read(session, stale, now)
+            else:
+                await self._read(db, stale, now)
         for variant in missing:
             source = self._sources.get(variant[0])
             if source is None:
